@@ -1,0 +1,62 @@
+package dev.ferry.common;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * Runs a sidecar's picocli command the Ferry way: options default from {@code FERRY_*} variables,
+ * durations and sizes parse with {@link Durations} and {@link Sizes}, and a bad value ends the
+ * process with status 2 and one line that names the option and what is wrong.
+ */
+public final class Cli {
+  /** Exit status for a bad flag or variable. */
+  public static final int USAGE = 2;
+
+  private Cli() {}
+
+  /** Builds the command line for {@code command}, reading defaults from {@code environment}. */
+  public static CommandLine commandLine(Object command, Map<String, String> environment) {
+    CommandLine commandLine = new CommandLine(command);
+    commandLine.setDefaultValueProvider(new EnvironmentDefaults(environment));
+    commandLine.registerConverter(Duration.class, Durations::parse);
+    commandLine.setParameterExceptionHandler(Cli::oneLine);
+    commandLine.setExecutionExceptionHandler(
+        (e, line, parseResult) -> {
+          if (e instanceof ConfigException) {
+            line.getErr().println(line.getCommandName() + ": " + e.getMessage());
+            return USAGE;
+          }
+          throw e;
+        });
+    return commandLine;
+  }
+
+  private static int oneLine(CommandLine.ParameterException e, String[] args) {
+    CommandLine line = e.getCommandLine();
+    PrintWriter err = line.getErr();
+    String message = e.getMessage();
+    if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec option
+        && !message.contains(option.longestName())) {
+      message = option.longestName() + ": " + message;
+    }
+    err.println(line.getCommandName() + ": " + message + " (see --help)");
+    return USAGE;
+  }
+
+  /** Converts a size option ({@code 8MiB}). */
+  public static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      return Sizes.parse(value);
+    }
+  }
+
+  /** A configuration value that is well-formed but not acceptable; names the option. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.ferry.protocol;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.LongString;
+import com.rabbitmq.client.impl.LongStringHelper;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes request and response envelopes as AMQP messages, and decodes them with strict
+ * validation. Stateless and thread-safe. PROTOCOL.md is the specification this class implements.
+ */
+public final class EnvelopeCodec {
+  /** The protocol version this codec writes and the only one it reads. */
+  public static final int VERSION = 1;
+
+  public static final String TYPE_REQUEST = "ferry.request";
+  public static final String TYPE_RESPONSE = "ferry.response";
+
+  public static final String H_VERSION = "ferry-version";
+  public static final String H_KIND = "ferry-kind";
+  public static final String H_METHOD = "ferry-method";
+  public static final String H_TARGET = "ferry-target";
+  public static final String H_HEADERS = "ferry-headers";
+  public static final String H_SENT_AT = "ferry-sent-at";
+  public static final String H_DEADLINE = "ferry-deadline";
+  public static final String H_STATUS = "ferry-status";
+  public static final String H_ERROR = "ferry-error";
+  public static final String H_QUEUE_MILLIS = "ferry-queue-ms";
+
+  /** At most this many header fields travel in one envelope. */
+  public static final int MAX_HEADER_FIELDS = 1024;
+
+  private static final int PERSISTENT = 2;
+  private static final int TRANSIENT = 1;
+
+  private EnvelopeCodec() {}
+
+  /** Encodes a request. Its AMQP {@code expiration} is the time left from sending to deadline. */
+  public static AmqpMessage encodeRequest(RequestEnvelope request) {
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put(H_VERSION, VERSION);
+    headers.put(H_KIND, bytes(request.kind().wireName()));
+    headers.put(H_METHOD, bytes(request.method()));
+    headers.put(H_TARGET, bytes(request.target()));
+    headers.put(H_HEADERS, encodeHeaders(request.headers()));
+    headers.put(H_SENT_AT, request.sentAtMillis());
+    headers.put(H_DEADLINE, request.deadlineMillis());
+    long ttl = Math.max(1, request.deadlineMillis() - request.sentAtMillis());
+    AMQP.BasicProperties properties =
+        new AMQP.BasicProperties.Builder()
+            .type(TYPE_REQUEST)
+            .messageId(request.messageId())
+            .correlationId(request.correlationId())
+            .replyTo(request.replyTo())
+            .timestamp(new Date(request.sentAtMillis() / 1000 * 1000))
+            .expiration(Long.toString(ttl))
+            .deliveryMode(PERSISTENT)
+            .headers(headers)
+            .build();
+    return new AmqpMessage(properties, request.body());
+  }
+
+  /** Encodes a response (the service's answer or a sidecar error). */
+  public static AmqpMessage encodeResponse(ResponseEnvelope response, long nowMillis) {
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put(H_VERSION, VERSION);
+    headers.put(H_STATUS, response.status());
+    headers.put(H_HEADERS, encodeHeaders(response.headers()));
+    if (response.error() != null) {
+      headers.put(H_ERROR, bytes(response.error().code()));
+    }
+    if (response.queueMillis() >= 0) {
+      headers.put(H_QUEUE_MILLIS, response.queueMillis());
+    }
+    AMQP.BasicProperties properties =
+        new AMQP.BasicProperties.Builder()
+            .type(TYPE_RESPONSE)
+            .correlationId(response.correlationId())
+            .timestamp(new Date(nowMillis / 1000 * 1000))
+            .deliveryMode(TRANSIENT)
+            .headers(headers)
+            .build();
+    return new AmqpMessage(properties, response.body());
+  }
+
+  /** Decodes a request, or names the first thing that is wrong with it. */
+  public static RequestEnvelope decodeRequest(AMQP.BasicProperties properties, byte[] body)
+      throws MalformedMessageException {
+    Map<String, Object> headers = Fields.headers(properties);
+    Fields.checkVersion(headers);
+    Fields.checkType(properties, TYPE_REQUEST);
+    String kindName = Fields.string(headers, H_KIND);
+    CallKind kind = CallKind.fromWire(kindName);
+    if (kind == null) {
+      throw MalformedMessageException.of(H_KIND, "unknown kind '" + kindName + "' (expected: http or grpc)");
+    }
+    String method = Fields.nonEmpty(H_METHOD, Fields.string(headers, H_METHOD));
+    String target = Fields.string(headers, H_TARGET);
+    if (kind == CallKind.HTTP) {
+      Fields.checkToken(H_METHOD, method);
+      Fields.checkTarget(target);
+    }
+    return new RequestEnvelope(
+        kind,
+        method,
+        target,
+        Fields.headerList(headers),
+        body == null ? new byte[0] : body,
+        Fields.property("message_id", properties.getMessageId()),
+        Fields.property("correlation_id", properties.getCorrelationId()),
+        Fields.property("reply_to", properties.getReplyTo()),
+        Fields.nonNegative(H_SENT_AT, Fields.integer(headers, H_SENT_AT)),
+        Fields.positive(H_DEADLINE, Fields.integer(headers, H_DEADLINE)));
+  }
+
+  /** Decodes a response, or names the first thing that is wrong with it. */
+  public static ResponseEnvelope decodeResponse(AMQP.BasicProperties properties, byte[] body)
+      throws MalformedMessageException {
+    Map<String, Object> headers = Fields.headers(properties);
+    Fields.checkVersion(headers);
+    Fields.checkType(properties, TYPE_RESPONSE);
+    long status = Fields.integer(headers, H_STATUS);
+    if (status < 100 || status > 999) {
+      throw MalformedMessageException.of(H_STATUS, status + " (expected: 100..999)");
+    }
+    FerryError error = null;
+    if (headers.containsKey(H_ERROR)) {
+      String code = Fields.string(headers, H_ERROR);
+      error = FerryError.fromCode(code);
+      if (error == null) {
+        throw MalformedMessageException.of(H_ERROR, "unknown error code '" + code + "'");
+      }
+    }
+    long queueMillis = headers.containsKey(H_QUEUE_MILLIS)
+        ? Fields.nonNegative(H_QUEUE_MILLIS, Fields.integer(headers, H_QUEUE_MILLIS))
+        : -1;
+    return new ResponseEnvelope(
+        Fields.property("correlation_id", properties.getCorrelationId()),
+        (int) status,
+        Fields.headerList(headers),
+        body == null ? new byte[0] : body,
+        error,
+        queueMillis);
+  }
+
+  private static List<Object> encodeHeaders(List<Header> headers) {
+    List<Object> values = new ArrayList<>(headers.size() * 2);
+    for (Header header : headers) {
+      values.add(bytes(header.name()));
+      values.add(bytes(header.value()));
+    }
+    return values;
+  }
+
+  private static LongString bytes(String latin1) {
+    return LongStringHelper.asLongString(latin1.getBytes(StandardCharsets.ISO_8859_1));
+  }
+}

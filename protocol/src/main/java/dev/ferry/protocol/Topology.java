@@ -1,0 +1,119 @@
+package dev.ferry.protocol;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * Names and declares Ferry's queues. Both sidecars declare a service's request queue with exactly
+ * the same arguments, so either may come first; an existing queue is used as it is.
+ */
+public final class Topology {
+  /** Prefix of a service's request queue: {@code ferry.req.<service>}. */
+  public static final String REQUEST_PREFIX = "ferry.req.";
+  /** Prefix of a service's dead-letter queue: {@code ferry.dlq.<service>}. */
+  public static final String DEAD_LETTER_PREFIX = "ferry.dlq.";
+  /** Prefix of a client sidecar instance's reply queue: {@code ferry.reply.<instance>}. */
+  public static final String REPLY_PREFIX = "ferry.reply.";
+  /** A reply queue is deleted by the broker after this long without a consumer. */
+  public static final int REPLY_QUEUE_EXPIRES_MILLIS = 60_000;
+  /** The dead-letter queue keeps at most this many messages, dropping the oldest. */
+  public static final int DEAD_LETTER_MAX_LENGTH = 10_000;
+
+  private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+  private static final int NOT_FOUND = 404;
+
+  private Topology() {}
+
+  /** Checks a service name: 1 to 200 of {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit. */
+  public static String checkServiceName(String service) {
+    if (service == null || !SERVICE_NAME.matcher(service).matches()) {
+      throw new IllegalArgumentException(
+          "service: '" + service + "' (expected: 1-200 of A-Z a-z 0-9 . _ -, not starting with . _ -)");
+    }
+    return service;
+  }
+
+  public static String requestQueue(String service) {
+    return REQUEST_PREFIX + checkServiceName(service);
+  }
+
+  public static String deadLetterQueue(String service) {
+    return DEAD_LETTER_PREFIX + checkServiceName(service);
+  }
+
+  public static String replyQueue(String instanceId) {
+    return REPLY_PREFIX + instanceId;
+  }
+
+  /** The arguments every sidecar declares {@code ferry.req.<service>} with. */
+  public static Map<String, Object> requestQueueArguments(QueueType type) {
+    Map<String, Object> arguments = new LinkedHashMap<>();
+    arguments.put("x-queue-type", type.argument());
+    return arguments;
+  }
+
+  /** Declares the durable request queue of {@code service} unless it already exists. */
+  public static void declareRequestQueue(Connection connection, String service, QueueType type)
+      throws IOException {
+    declareIfAbsent(connection, requestQueue(service), true, requestQueueArguments(type));
+  }
+
+  /** Declares the durable, length-bounded dead-letter queue of {@code service} unless it exists. */
+  public static void declareDeadLetterQueue(Connection connection, String service)
+      throws IOException {
+    Map<String, Object> arguments = new LinkedHashMap<>();
+    arguments.put("x-queue-type", QueueType.CLASSIC.argument());
+    arguments.put("x-max-length", DEAD_LETTER_MAX_LENGTH);
+    declareIfAbsent(connection, deadLetterQueue(service), true, arguments);
+  }
+
+  /**
+   * Declares a client instance's reply queue on {@code channel}: not durable, not exclusive (so it
+   * outlives a connection blip), deleted by the broker {@link #REPLY_QUEUE_EXPIRES_MILLIS} after its
+   * last consumer went away.
+   */
+  public static void declareReplyQueue(Channel channel, String queue) throws IOException {
+    Map<String, Object> arguments = new LinkedHashMap<>();
+    arguments.put("x-queue-type", QueueType.CLASSIC.argument());
+    arguments.put("x-expires", REPLY_QUEUE_EXPIRES_MILLIS);
+    channel.queueDeclare(queue, false, false, false, arguments);
+  }
+
+  /**
+   * Uses the queue if it exists, whatever its arguments, and declares it otherwise. A passive
+   * declare of a missing queue closes its channel, so each attempt gets a channel of its own.
+   */
+  private static void declareIfAbsent(
+      Connection connection, String queue, boolean durable, Map<String, Object> arguments)
+      throws IOException {
+    try (Channel probe = connection.createChannel()) {
+      probe.queueDeclarePassive(queue);
+      return;
+    } catch (IOException e) {
+      if (!isNotFound(e)) {
+        throw e;
+      }
+    } catch (TimeoutException e) {
+      throw new IOException(e);
+    } catch (ShutdownSignalException e) {
+      // Closing the probe channel that the 404 already closed.
+    }
+    try (Channel channel = connection.createChannel()) {
+      channel.queueDeclare(queue, durable, false, false, arguments);
+    } catch (TimeoutException e) {
+      throw new IOException(e);
+    }
+  }
+
+  private static boolean isNotFound(IOException e) {
+    return e.getCause() instanceof ShutdownSignalException signal
+        && signal.getReason() instanceof com.rabbitmq.client.AMQP.Channel.Close close
+        && close.getReplyCode() == NOT_FOUND;
+  }
+}
