@@ -47,6 +47,10 @@ public final class AmqpConnector implements AutoCloseable {
     } catch (URISyntaxException | GeneralSecurityException | IllegalArgumentException e) {
       throw new Cli.ConfigException("--amqp-uri: not a valid AMQP URI: " + redact(uri));
     }
+    if (factory.getVirtualHost().isEmpty()) {
+      // "amqp://host:5672/" names the empty vhost by the letter of the URI spec; everyone means "/".
+      factory.setVirtualHost("/");
+    }
     factory.setAutomaticRecoveryEnabled(true);
     factory.setTopologyRecoveryEnabled(true);
     factory.setNetworkRecoveryInterval(RETRY.toMillis());
@@ -87,7 +91,7 @@ public final class AmqpConnector implements AutoCloseable {
       } catch (IOException | TimeoutException e) {
         if (!warned) {
           logger.warn("broker unreachable, retrying every {}s uri={} cause={}",
-              RETRY.toSeconds(), redactedUri, String.valueOf(e.getMessage()));
+              RETRY.toSeconds(), redactedUri, describe(e));
           warned = true;
         }
         Thread.sleep(RETRY.toMillis());
@@ -114,6 +118,14 @@ public final class AmqpConnector implements AutoCloseable {
 
   public String redactedUri() {
     return redactedUri;
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause = e;
+    while (cause.getMessage() == null && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 
   private BlockedListener blockedListener() {

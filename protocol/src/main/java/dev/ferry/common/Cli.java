@@ -2,6 +2,7 @@ package dev.ferry.common;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -43,6 +44,20 @@ public final class Cli {
     }
     err.println(line.getCommandName() + ": " + message + " (see --help)");
     return USAGE;
+  }
+
+  /** Parses an enum option written in lower case ({@code quorum}); names the choices otherwise. */
+  public static <E extends Enum<E>> E enumValue(String flag, Class<E> type, String value) {
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equalsIgnoreCase(value)) {
+        return constant;
+      }
+    }
+    StringBuilder choices = new StringBuilder();
+    for (E constant : type.getEnumConstants()) {
+      choices.append(choices.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+    }
+    throw new ConfigException(flag + ": '" + value + "' (expected: one of " + choices + ")");
   }
 
   /** Converts a size option ({@code 8MiB}). */

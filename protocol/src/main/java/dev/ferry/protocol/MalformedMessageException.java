@@ -10,7 +10,7 @@ public final class MalformedMessageException extends Exception {
   private final FerryError error;
   private final String field;
 
-  MalformedMessageException(FerryError error, String field, String problem) {
+  public MalformedMessageException(FerryError error, String field, String problem) {
     super(field + ": " + problem, null, false, false);
     this.error = error;
     this.field = field;

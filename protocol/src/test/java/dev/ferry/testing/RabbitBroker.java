@@ -77,6 +77,11 @@ public final class RabbitBroker implements BeforeEachCallback, AfterEachCallback
     } catch (Exception e) {
       throw new IOException("bad broker URI", e);
     }
+    if (factory.getVirtualHost().isEmpty()) {
+      // "amqp://host:5672/" names the empty vhost by the letter of the URI spec; everyone means "/"
+      // (AmqpConnector reads it the same way).
+      factory.setVirtualHost("/");
+    }
     return factory.newConnection("ferry-test");
   }
 

@@ -1,0 +1,100 @@
+package dev.ferry.client;
+
+import dev.ferry.client.ingress.HttpIngress;
+import dev.ferry.client.ingress.IngressConfig;
+import dev.ferry.common.AdminServer;
+import dev.ferry.common.Readiness;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running client sidecar: admin endpoint, Ferry client and HTTP front end, started in that
+ * order and stopped in reverse (not-ready first, then no new connections, then pending calls
+ * drained within {@code --drain-timeout}, admin endpoint last).
+ */
+final class ClientSidecar implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(ClientSidecar.class);
+
+  private final ClientConfig config;
+  private final Readiness readiness = new Readiness();
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private volatile AdminServer admin;
+  private volatile FerryClient client;
+  private volatile HttpIngress http;
+  private volatile boolean started;
+
+  ClientSidecar(ClientConfig config) {
+    this.config = config;
+  }
+
+  /** Starts everything; blocks while the broker is unreachable. */
+  void start() throws IOException, InterruptedException {
+    logger.info("starting ferry client sidecar {}", config.describe());
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    readiness.add("started", () -> started);
+    admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
+    FerryClientConfig clientConfig = new FerryClientConfig(
+        config.amqpUri(), config.queueType(), config.maxPending(), "ferry-client-sidecar:" + config.service());
+    client = FerryClient.connect(clientConfig, registry);
+    readiness.add("broker", client::isReady);
+    client.declare(config.service());
+    http = HttpIngress.start(client, new IngressConfig(
+        config.httpHost(),
+        config.httpPort(),
+        config.service(),
+        config.timeout(),
+        (int) config.maxBodySize(),
+        8192,
+        (int) config.maxHeaderSize(),
+        config.idleTimeout()));
+    started = true;
+    logger.info("ferry client sidecar ready http_port={} admin_port={}", http.port(), admin.port());
+  }
+
+  int httpPort() {
+    return http.port();
+  }
+
+  int adminPort() {
+    return admin.port();
+  }
+
+  /** The orderly stop that SIGTERM runs. */
+  @Override
+  public void close() {
+    readiness.drain();
+    HttpIngress ingress = http;
+    FerryClient ferry = client;
+    if (ingress != null) {
+      ingress.stopAccepting();
+    }
+    if (ferry != null) {
+      try {
+        boolean drained = ferry.drain(config.drainTimeout());
+        logger.info("drained pending calls complete={} left={}", drained, ferry.pendingCalls());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (ingress != null) {
+      ingress.close();
+    }
+    if (ferry != null) {
+      ferry.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    logger.info("ferry client sidecar stopped");
+  }
+}

@@ -1,0 +1,105 @@
+package dev.ferry.client;
+
+import dev.ferry.common.Cli;
+import dev.ferry.common.Signals;
+import dev.ferry.protocol.QueueType;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The client sidecar's command line: {@code java -jar ferry-client-sidecar.jar --service echo}. */
+@Command(
+    name = "ferry-client-sidecar",
+    mixinStandardHelpOptions = true,
+    version = "ferry-client-sidecar 0.1.0",
+    sortOptions = false,
+    usageHelpWidth = 100,
+    description = {
+      "Pretends to be a service for its callers: each HTTP request becomes an AMQP message on the"
+          + " service's queue ferry.req.<service>, and the reply becomes the HTTP response.",
+      "Every option can also be set as an environment variable: --foo-bar <-> FERRY_FOO_BAR.",
+      ""
+    })
+public final class ClientSidecarMain implements Callable<Integer> {
+  @Option(names = "--amqp-uri", paramLabel = "URI",
+      description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
+      defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
+  String amqpUri;
+
+  @Option(names = "--service", required = true, paramLabel = "NAME",
+      description = "Ferry service the requests go to (queue ferry.req.NAME).")
+  String service;
+
+  @Option(names = "--queue-type", paramLabel = "TYPE", defaultValue = "quorum",
+      description = "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
+  String queueType;
+
+  @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+      description = "Address for HTTP callers (default: ${DEFAULT-VALUE}).")
+  String httpHost;
+
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
+      description = "Port for HTTP callers (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "8081",
+      description = "Port for gRPC callers (default: ${DEFAULT-VALUE}; reserved: gRPC is not served yet).")
+  int grpcPort;
+
+  @Option(names = "--admin-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+      description = "Address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
+  String adminHost;
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9090",
+      description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+      description = "Deadline of a request without a ferry-timeout header; long enough for a cold start (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--max-body-size", paramLabel = "SIZE", defaultValue = "8MiB", converter = Cli.SizeConverter.class,
+      description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
+  long maxBodySize;
+
+  @Option(names = "--max-header-size", paramLabel = "SIZE", defaultValue = "32KiB", converter = Cli.SizeConverter.class,
+      description = "Largest request header section; larger ones get 431 (default: ${DEFAULT-VALUE}).")
+  long maxHeaderSize;
+
+  @Option(names = "--max-pending", paramLabel = "N", defaultValue = "10000",
+      description = "Requests waiting for replies at once; beyond it 503 overloaded (default: ${DEFAULT-VALUE}).")
+  int maxPending;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+      description = "Close caller connections idle this long (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+      description = "On SIGTERM, wait this long for pending requests (default: ${DEFAULT-VALUE}).")
+  Duration drainTimeout;
+
+  public static void main(String[] args) {
+    CommandLine commandLine = Cli.commandLine(new ClientSidecarMain(), System.getenv());
+    int status = commandLine.execute(args);
+    if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
+      System.exit(status);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ClientSidecar sidecar = new ClientSidecar(config());
+    Signals.onTerminate(sidecar::close);
+    sidecar.start();
+    return 0;
+  }
+
+  ClientConfig config() {
+    return new ClientConfig(
+        amqpUri, service, Cli.enumValue("--queue-type", QueueType.class, queueType),
+        httpHost, httpPort, grpcPort, adminHost, adminPort, timeout,
+        maxBodySize, maxHeaderSize, maxPending, idleTimeout, drainTimeout);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.ferry.client;
+
+import com.rabbitmq.client.Connection;
+import dev.ferry.client.amqp.PendingCall;
+import dev.ferry.client.amqp.PendingCalls;
+import dev.ferry.client.amqp.ReplyConsumer;
+import dev.ferry.client.amqp.RequestPublisher;
+import dev.ferry.common.AmqpConnector;
+import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.HopByHop;
+import dev.ferry.protocol.Ids;
+import dev.ferry.protocol.RequestEnvelope;
+import dev.ferry.protocol.ResponseEnvelope;
+import dev.ferry.protocol.Topology;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes request/response calls to Ferry services over RabbitMQ: the library the client sidecar is
+ * built on, usable in-process by JVM applications.
+ *
+ * <p>{@link #call} never blocks and its future always completes, exactly once, within the call's
+ * timeout: with the service's answer, or with a {@link ResponseEnvelope} whose {@link
+ * ResponseEnvelope#error()} names the sidecar error (the future never completes exceptionally).
+ * Thread-safe. Owns its broker connection, threads and reply queue; {@link #close()} fails what is
+ * still pending and releases them.
+ *
+ * <pre>{@code
+ * try (FerryClient ferry = FerryClient.connect(FerryClientConfig.of("amqp://guest:guest@localhost"),
+ *     new SimpleMeterRegistry())) {
+ *   ResponseEnvelope response = ferry.call(FerryCall.http("echo", "GET", "/hello", List.of(),
+ *       new byte[0], Duration.ofSeconds(5))).join();
+ * }
+ * }</pre>
+ */
+public final class FerryClient implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(FerryClient.class);
+
+  private final FerryClientConfig config;
+  private final AmqpConnector connector;
+  private final ScheduledExecutorService timer;
+  private final PendingCalls pending;
+  private final RequestPublisher publisher;
+  private final ReplyConsumer replies;
+  private final ClientMetrics metrics;
+  private volatile boolean closing;
+
+  private FerryClient(
+      FerryClientConfig config,
+      AmqpConnector connector,
+      ScheduledExecutorService timer,
+      PendingCalls pending,
+      RequestPublisher publisher,
+      ReplyConsumer replies,
+      ClientMetrics metrics) {
+    this.config = config;
+    this.connector = connector;
+    this.timer = timer;
+    this.pending = pending;
+    this.publisher = publisher;
+    this.replies = replies;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Connects to the broker (retrying while it is unreachable), declares this instance's reply
+   * queue and starts consuming it.
+   */
+  public static FerryClient connect(FerryClientConfig config, MeterRegistry registry)
+      throws IOException, InterruptedException {
+    AmqpConnector connector = new AmqpConnector(config.amqpUri(), config.connectionName());
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, "ferry-deadlines");
+      thread.setDaemon(true);
+      return thread;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    try {
+      Connection connection = connector.connect();
+      PendingCalls pending = new PendingCalls(config.maxPending(), timer);
+      ReplyConsumer replies = new ReplyConsumer(connection, Ids.random128(), pending);
+      RequestPublisher publisher = new RequestPublisher(connection, config.queueType(), pending);
+      ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
+      return new FerryClient(config, connector, timer, pending, publisher, replies, metrics);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      connector.close();
+      timer.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** Declares {@code service}'s request queue now rather than before its first call. */
+  public void declare(String service) throws IOException {
+    publisher.declare(Topology.checkServiceName(service));
+  }
+
+  /** Sends {@code call} and returns its outcome; see the class comment. */
+  public CompletableFuture<ResponseEnvelope> call(FerryCall call) {
+    long timeoutMillis = Math.max(1, call.timeout().toMillis());
+    String correlationId = Ids.random128();
+    FerryError refusal = admissionError();
+    if (refusal != null) {
+      metrics.refused(call.service(), refusal);
+      return CompletableFuture.completedFuture(
+          ResponseEnvelope.ofError(correlationId, refusal, refusalDetail(refusal), -1));
+    }
+    PendingCall pendingCall = pending.register(correlationId, call.service(), timeoutMillis);
+    if (pendingCall == null) {
+      metrics.refused(call.service(), FerryError.OVERLOADED);
+      return CompletableFuture.completedFuture(ResponseEnvelope.ofError(
+          correlationId, FerryError.OVERLOADED, "too many pending requests", -1));
+    }
+    long now = System.currentTimeMillis();
+    RequestEnvelope request = new RequestEnvelope(
+        call.kind(),
+        call.method(),
+        call.target(),
+        HopByHop.strip(call.headers()),
+        call.body(),
+        Ids.random128(),
+        correlationId,
+        replies.queue(),
+        now,
+        now + timeoutMillis);
+    publisher.publish(new RequestPublisher.Outgoing(
+        call.service(), EnvelopeCodec.encodeRequest(request), pendingCall));
+    CompletableFuture<ResponseEnvelope> future = pendingCall.future();
+    future.whenComplete((response, failure) -> metrics.completed(pendingCall, response));
+    return future;
+  }
+
+  private FerryError admissionError() {
+    if (closing) {
+      return FerryError.SHUTTING_DOWN;
+    }
+    if (!connector.isUsable()) {
+      return FerryError.BROKER_UNAVAILABLE;
+    }
+    return null;
+  }
+
+  private static String refusalDetail(FerryError error) {
+    return error == FerryError.SHUTTING_DOWN ? "client is shutting down" : "not connected to the broker";
+  }
+
+  /** True when connected to the broker and consuming replies. */
+  public boolean isReady() {
+    return !closing && connector.isUsable() && replies.isConsuming();
+  }
+
+  /** Calls waiting for their reply now. */
+  public int pendingCalls() {
+    return pending.size();
+  }
+
+  /**
+   * Stops taking calls and waits up to {@code timeout} for the pending ones to finish (each still
+   * ends by its own deadline); returns true when none is left.
+   */
+  public boolean drain(Duration timeout) throws InterruptedException {
+    closing = true;
+    return pending.awaitEmpty(timeout.toNanos());
+  }
+
+  /** Fails every pending call with {@code shutting-down} and releases the connection and threads. */
+  @Override
+  public void close() {
+    closing = true;
+    publisher.close();
+    pending.failAll(FerryError.SHUTTING_DOWN, "client closed");
+    replies.close();
+    connector.close();
+    timer.shutdownNow();
+    logger.debug("ferry client closed late_replies={}", replies.lateReplies());
+  }
+
+  FerryClientConfig config() {
+    return config;
+  }
+}

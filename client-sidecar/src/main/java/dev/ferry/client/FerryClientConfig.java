@@ -1,0 +1,39 @@
+package dev.ferry.client;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.ferry.protocol.QueueType;
+import java.time.Duration;
+
+/**
+ * How a {@link FerryClient} connects and how much it holds.
+ *
+ * @param amqpUri the broker, e.g. {@code amqp://guest:guest@127.0.0.1:5672/}
+ * @param queueType the type the client declares request queues with when they do not exist yet
+ * @param maxPending calls waiting for a reply at once; beyond it calls fail at once with {@code
+ *     overloaded}
+ * @param connectionName how the connection appears in the broker's management UI
+ */
+public record FerryClientConfig(
+    String amqpUri, QueueType queueType, int maxPending, String connectionName) {
+
+  /** The default maximum of pending calls. */
+  public static final int DEFAULT_MAX_PENDING = 10_000;
+
+  public FerryClientConfig {
+    requireNonNull(amqpUri, "amqpUri");
+    requireNonNull(queueType, "queueType");
+    requireNonNull(connectionName, "connectionName");
+    if (maxPending <= 0) {
+      throw new IllegalArgumentException("maxPending: " + maxPending + " (expected: > 0)");
+    }
+  }
+
+  /** Defaults for everything but the broker URI. */
+  public static FerryClientConfig of(String amqpUri) {
+    return new FerryClientConfig(amqpUri, QueueType.QUORUM, DEFAULT_MAX_PENDING, "ferry-client");
+  }
+
+  /** A deadline far enough out for a cold start; the sidecar's {@code --timeout} default. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+}

@@ -1,0 +1,55 @@
+package dev.ferry.client.amqp;
+
+import dev.ferry.protocol.ResponseEnvelope;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * A call that waits for its reply. Completed exactly once, through {@link PendingCalls}: with the
+ * reply, or with a sidecar error.
+ */
+public final class PendingCall {
+  private final String correlationId;
+  private final String service;
+  private final long startNanos;
+  private final CompletableFuture<ResponseEnvelope> future = new CompletableFuture<>();
+  private volatile ScheduledFuture<?> timeout;
+
+  PendingCall(String correlationId, String service, long startNanos) {
+    this.correlationId = correlationId;
+    this.service = service;
+    this.startNanos = startNanos;
+  }
+
+  public String correlationId() {
+    return correlationId;
+  }
+
+  public String service() {
+    return service;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public CompletableFuture<ResponseEnvelope> future() {
+    return future;
+  }
+
+  public boolean isDone() {
+    return future.isDone();
+  }
+
+  void timeout(ScheduledFuture<?> timeout) {
+    this.timeout = timeout;
+  }
+
+  void complete(ResponseEnvelope response) {
+    ScheduledFuture<?> scheduled = timeout;
+    if (scheduled != null) {
+      scheduled.cancel(false);
+    }
+    future.complete(response);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.ferry.client.amqp;
+
+import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.ResponseEnvelope;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The calls waiting for a reply, by correlation id, with a bound on how many may wait. Each call
+ * leaves exactly once: by its reply, its deadline, or a failure. Thread-safe.
+ */
+public final class PendingCalls {
+  private final Map<String, PendingCall> calls = new ConcurrentHashMap<>();
+  private final AtomicInteger size = new AtomicInteger();
+  private final int max;
+  private final ScheduledExecutorService timer;
+
+  public PendingCalls(int max, ScheduledExecutorService timer) {
+    this.max = max;
+    this.timer = timer;
+  }
+
+  /**
+   * Registers a new call that times out after {@code timeoutMillis}; returns {@code null} when
+   * {@code max} calls are already waiting.
+   */
+  public PendingCall register(String correlationId, String service, long timeoutMillis) {
+    if (size.incrementAndGet() > max) {
+      size.decrementAndGet();
+      return null;
+    }
+    PendingCall call = new PendingCall(correlationId, service, System.nanoTime());
+    calls.put(correlationId, call);
+    call.timeout(
+        timer.schedule(
+            () -> complete(correlationId, ResponseEnvelope.ofError(
+                correlationId, FerryError.TIMEOUT, "no reply within " + timeoutMillis + " ms", -1)),
+            timeoutMillis,
+            TimeUnit.MILLISECONDS));
+    return call;
+  }
+
+  /** Completes the call with {@code response}; false when no such call is waiting (any more). */
+  public boolean complete(String correlationId, ResponseEnvelope response) {
+    PendingCall call = calls.remove(correlationId);
+    if (call == null) {
+      return false;
+    }
+    if (size.decrementAndGet() == 0) {
+      synchronized (this) {
+        notifyAll();
+      }
+    }
+    call.complete(response);
+    return true;
+  }
+
+  /** Waits until no call is pending or {@code timeoutNanos} passed; true when none is pending. */
+  public synchronized boolean awaitEmpty(long timeoutNanos) throws InterruptedException {
+    long until = System.nanoTime() + timeoutNanos;
+    while (size.get() > 0) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  /** Fails the call with a sidecar error; false when it is no longer waiting. */
+  public boolean fail(String correlationId, FerryError error, String detail) {
+    return complete(correlationId, ResponseEnvelope.ofError(correlationId, error, detail, -1));
+  }
+
+  /** Fails every waiting call, e.g. when the client closes. */
+  public void failAll(FerryError error, String detail) {
+    for (String correlationId : new ArrayList<>(calls.keySet())) {
+      fail(correlationId, error, detail);
+    }
+  }
+
+  public int size() {
+    return size.get();
+  }
+}

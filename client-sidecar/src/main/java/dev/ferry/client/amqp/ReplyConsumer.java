@@ -1,0 +1,104 @@
+package dev.ferry.client.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.MalformedMessageException;
+import dev.ferry.protocol.ResponseEnvelope;
+import dev.ferry.protocol.Topology;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes this client instance's reply queue ({@code ferry.reply.<instance>}, one for all calls)
+ * and completes the pending call each reply belongs to. Replies for calls that are no longer
+ * waiting are dropped and counted.
+ */
+public final class ReplyConsumer implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(ReplyConsumer.class);
+
+  private final Channel channel;
+  private final String queue;
+  private final PendingCalls pending;
+  private final AtomicLong late = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+
+  public ReplyConsumer(Connection connection, String instanceId, PendingCalls pending)
+      throws IOException {
+    this.pending = pending;
+    this.queue = Topology.replyQueue(instanceId);
+    this.channel = connection.createChannel();
+    Topology.declareReplyQueue(channel, queue);
+    channel.basicConsume(queue, true, "ferry-replies", new Consumer(channel));
+  }
+
+  /** The name of the reply queue, the {@code reply_to} of every request. */
+  public String queue() {
+    return queue;
+  }
+
+  /** Replies that came after their call had ended (timed out or failed) or for no known call. */
+  public long lateReplies() {
+    return late.get();
+  }
+
+  /** Replies that could not be decoded. */
+  public long malformedReplies() {
+    return malformed.get();
+  }
+
+  public boolean isConsuming() {
+    return channel.isOpen();
+  }
+
+  private final class Consumer extends DefaultConsumer {
+    Consumer(Channel channel) {
+      super(channel);
+    }
+
+    @Override
+    public void handleDelivery(
+        String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+      ResponseEnvelope response;
+      try {
+        response = EnvelopeCodec.decodeResponse(properties, body);
+      } catch (MalformedMessageException e) {
+        malformed.incrementAndGet();
+        String correlationId = properties.getCorrelationId();
+        logger.warn("malformed reply correlationId={} problem={}", correlationId, e.getMessage());
+        if (correlationId != null) {
+          pending.fail(correlationId, e.error(), "could not decode the reply: " + e.getMessage());
+        }
+        return;
+      }
+      if (!pending.complete(response.correlationId(), response)) {
+        late.incrementAndGet();
+        logger.debug("late or unknown reply dropped correlationId={}", response.correlationId());
+      }
+    }
+
+    @Override
+    public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+      logger.debug("reply consumer stopped cause={}", sig.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (channel.isOpen()) {
+        channel.close();
+      }
+    } catch (IOException | TimeoutException | ShutdownSignalException e) {
+      logger.debug("closing reply channel failed", e);
+    }
+  }
+
+}

@@ -1,0 +1,81 @@
+package dev.ferry.client.ingress;
+
+import dev.ferry.client.FerryClient;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client sidecar's HTTP/1.1 listener (NIO transport). Owns its event loops and the listening
+ * socket: {@link #stopAccepting()} closes the socket, {@link #close()} also the event loops.
+ */
+public final class HttpIngress implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(HttpIngress.class);
+
+  private final EventLoopGroup group;
+  private final Channel listener;
+
+  private HttpIngress(EventLoopGroup group, Channel listener) {
+    this.group = group;
+    this.listener = listener;
+  }
+
+  /** Starts listening; requests become calls on {@code client}. */
+  public static HttpIngress start(FerryClient client, IngressConfig config) throws InterruptedException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    HttpDecoderConfig decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(config.maxInitialLineLength())
+        .setMaxHeaderSize(config.maxHeaderSize());
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(group)
+        .channel(NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel channel) {
+            channel.pipeline()
+                .addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast(new HttpServerCodec(decoder))
+                .addLast(new LimitedAggregator(config.maxBodySize()))
+                .addLast(new HttpIngressHandler(client, config));
+          }
+        });
+    try {
+      Channel listener = bootstrap.bind(config.host(), config.port()).sync().channel();
+      logger.info("http ingress listening address={} service={}", listener.localAddress(), config.service());
+      return new HttpIngress(group, listener);
+    } catch (InterruptedException | RuntimeException e) {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) listener.localAddress()).getPort();
+  }
+
+  /** Closes the listening socket; connections already open keep being served. */
+  public void stopAccepting() {
+    listener.close().syncUninterruptibly();
+  }
+
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

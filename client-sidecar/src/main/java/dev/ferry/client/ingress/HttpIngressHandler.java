@@ -1,0 +1,209 @@
+package dev.ferry.client.ingress;
+
+import dev.ferry.client.FerryCall;
+import dev.ferry.client.FerryClient;
+import dev.ferry.common.Durations;
+import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.Header;
+import dev.ferry.protocol.ResponseEnvelope;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns each HTTP request on one connection into a Ferry call and writes the outcomes back in
+ * request order (HTTP/1.1 pipelining). All state is confined to the connection's event loop;
+ * completions hop onto it. Stops reading while too many requests of one connection are pending.
+ */
+final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger logger = LoggerFactory.getLogger(HttpIngressHandler.class);
+  static final String FERRY_TIMEOUT = "ferry-timeout";
+  private static final int MAX_PIPELINED = 16;
+
+  private final FerryClient client;
+  private final IngressConfig config;
+  private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+  private boolean closing;
+
+  /** One response to write, in its turn. */
+  private static final class Slot {
+    FullHttpResponse response;
+    boolean keepAlive;
+  }
+
+  HttpIngressHandler(FerryClient client, IngressConfig config) {
+    this.client = client;
+    this.config = config;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof Oversized oversized) {
+      Slot slot = enqueue(ctx);
+      settle(ctx, slot, HttpResponses.error(FerryError.BODY_TOO_LARGE,
+          "request body over " + config.maxBodySize() + " bytes", oversized.keepAlive()), oversized.keepAlive());
+    } else if (msg instanceof FullHttpRequest request) {
+      try {
+        accept(ctx, request);
+      } finally {
+        request.release();
+      }
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void accept(ChannelHandlerContext ctx, FullHttpRequest request) {
+    Slot slot = enqueue(ctx);
+    DecoderResult result = request.decoderResult();
+    if (result.isFailure()) {
+      FerryError error = decodeError(result.cause());
+      logger.debug("rejected malformed request error={} cause={}", error.code(), result.cause().getMessage());
+      settle(ctx, slot, HttpResponses.error(error, result.cause().getMessage(), false), false);
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    Duration timeout;
+    try {
+      timeout = timeout(request);
+    } catch (IllegalArgumentException e) {
+      settle(ctx, slot, HttpResponses.error(FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), keepAlive), keepAlive);
+      return;
+    }
+    boolean head = HttpMethod.HEAD.equals(request.method());
+    FerryCall call = FerryCall.http(
+        config.service(),
+        request.method().name(),
+        request.uri(),
+        headers(request),
+        ByteBufUtil.getBytes(request.content()),
+        timeout);
+    client.call(call).whenComplete((reply, failure) -> {
+      ResponseEnvelope outcome = reply != null ? reply
+          : ResponseEnvelope.ofError("", FerryError.BROKER_UNAVAILABLE, "internal error", -1);
+      ctx.executor().execute(() -> settle(ctx, slot, HttpResponses.of(outcome, head, keepAlive), keepAlive));
+    });
+  }
+
+  private Duration timeout(FullHttpRequest request) {
+    String value = request.headers().get(FERRY_TIMEOUT);
+    if (value == null) {
+      return config.defaultTimeout();
+    }
+    Duration timeout = Durations.parse(value);
+    if (timeout.isZero()) {
+      throw new IllegalArgumentException("'" + value + "' (expected: > 0)");
+    }
+    return timeout;
+  }
+
+  private static List<Header> headers(FullHttpRequest request) {
+    List<Header> headers = new ArrayList<>(request.headers().size());
+    var iterator = request.headers().iteratorAsString();
+    while (iterator.hasNext()) {
+      Map.Entry<String, String> entry = iterator.next();
+      if (!entry.getKey().equalsIgnoreCase(FERRY_TIMEOUT)) {
+        headers.add(new Header(entry.getKey(), entry.getValue()));
+      }
+    }
+    return headers;
+  }
+
+  private static FerryError decodeError(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return FerryError.URI_TOO_LONG;
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return FerryError.HEADERS_TOO_LARGE;
+    }
+    return FerryError.BAD_REQUEST;
+  }
+
+  private Slot enqueue(ChannelHandlerContext ctx) {
+    Slot slot = new Slot();
+    slots.add(slot);
+    if (slots.size() >= MAX_PIPELINED) {
+      ctx.channel().config().setAutoRead(false);
+    }
+    return slot;
+  }
+
+  /** Fills {@code slot} and writes every response whose turn has come. */
+  private void settle(ChannelHandlerContext ctx, Slot slot, FullHttpResponse response, boolean keepAlive) {
+    if (closing) {
+      slots.remove(slot);
+      response.release();
+      return;
+    }
+    slot.response = response;
+    slot.keepAlive = keepAlive;
+    boolean wrote = false;
+    while (!slots.isEmpty() && slots.peek().response != null) {
+      Slot head = slots.poll();
+      if (closing) {
+        head.response.release();
+        continue;
+      }
+      var future = ctx.write(head.response);
+      wrote = true;
+      if (!head.keepAlive) {
+        closing = true;
+        future.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+    if (!closing && slots.size() < MAX_PIPELINED && !ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent && slots.isEmpty()) {
+      ctx.close();
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    for (Slot slot : slots) {
+      if (slot.response != null) {
+        slot.response.release();
+      }
+    }
+    slots.clear();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    logger.debug("closing connection after error remote={} cause={}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,192 @@
+package dev.ferry.server.dispatch;
+
+import com.rabbitmq.client.AMQP;
+import dev.ferry.protocol.AmqpMessage;
+import dev.ferry.protocol.CallKind;
+import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.Header;
+import dev.ferry.protocol.HopByHop;
+import dev.ferry.protocol.MalformedMessageException;
+import dev.ferry.protocol.RequestEnvelope;
+import dev.ferry.protocol.ResponseEnvelope;
+import dev.ferry.protocol.Topology;
+import dev.ferry.server.amqp.AmqpWriter;
+import dev.ferry.server.amqp.Delivery;
+import dev.ferry.server.upstream.HttpUpstream;
+import dev.ferry.server.upstream.UpstreamException;
+import dev.ferry.server.upstream.UpstreamRequest;
+import dev.ferry.server.upstream.UpstreamResponse;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes one delivered request through the server sidecar: decode; skip it if its caller has given
+ * up; call the service with the remaining budget; publish the reply to the request's {@code
+ * reply_to}; acknowledge only once the broker confirmed the reply. A message that cannot be
+ * decoded goes to the dead-letter queue, with an error reply when it names a usable reply queue.
+ * Never blocks: the consumer thread only starts the work.
+ */
+public final class Dispatcher {
+  private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
+  static final String DEAD_LETTER_REASON = "ferry-dead-letter-reason";
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  static final String FERRY_TIMEOUT = "ferry-timeout";
+  static final String FERRY_REDELIVERED = "ferry-redelivered";
+
+  private final String deadLetterQueue;
+  private final AmqpWriter writer;
+  private final HttpUpstream upstream;
+  private final DispatchMetrics metrics;
+  private final InFlight inFlight;
+
+  public Dispatcher(
+      String service, AmqpWriter writer, HttpUpstream upstream, DispatchMetrics metrics, InFlight inFlight) {
+    this.deadLetterQueue = Topology.deadLetterQueue(service);
+    this.writer = writer;
+    this.upstream = upstream;
+    this.metrics = metrics;
+    this.inFlight = inFlight;
+  }
+
+  /** Starts handling {@code delivery}; returns at once. */
+  public void handle(Delivery delivery) {
+    inFlight.enter();
+    RequestEnvelope request;
+    try {
+      request = EnvelopeCodec.decodeRequest(delivery.properties(), delivery.body());
+      if (!request.replyTo().startsWith(Topology.REPLY_PREFIX)) {
+        throw new MalformedMessageException(FerryError.PROTOCOL_ERROR, "reply_to",
+            "'" + request.replyTo() + "' is not a Ferry reply queue (expected: " + Topology.REPLY_PREFIX + "*)");
+      }
+    } catch (MalformedMessageException e) {
+      reject(delivery, e);
+      return;
+    }
+    long queueMillis = Math.max(0, delivery.receivedAtMillis() - request.sentAtMillis());
+    metrics.queued(queueMillis);
+    long remaining = request.remainingMillis(System.currentTimeMillis());
+    if (remaining <= 0) {
+      logger.debug("skipped expired request correlationId={} late_by_ms={}", request.correlationId(), -remaining);
+      metrics.outcome("expired");
+      settle(delivery);
+      return;
+    }
+    if (request.kind() != CallKind.HTTP) {
+      reply(delivery, request.replyTo(), ResponseEnvelope.ofError(request.correlationId(),
+          FerryError.UPSTREAM_UNAVAILABLE, "this server sidecar has no gRPC upstream", queueMillis));
+      return;
+    }
+    long started = System.nanoTime();
+    upstream.send(toUpstream(request, delivery.redelivered(), remaining))
+        .whenComplete((response, failure) -> {
+          metrics.upstreamTime(System.nanoTime() - started);
+          reply(delivery, request.replyTo(), toReply(request, response, failure, queueMillis));
+        });
+  }
+
+  static UpstreamRequest toUpstream(RequestEnvelope request, boolean redelivered, long remainingMillis) {
+    List<Header> headers = new ArrayList<>(request.headers().size() + 3);
+    boolean hasKey = false;
+    for (Header header : HopByHop.strip(request.headers())) {
+      String name = header.name();
+      if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase(FERRY_TIMEOUT)
+          || name.equalsIgnoreCase(FERRY_REDELIVERED)) {
+        continue;
+      }
+      hasKey |= name.equalsIgnoreCase(IDEMPOTENCY_KEY);
+      headers.add(header);
+    }
+    headers.add(new Header(FERRY_TIMEOUT, remainingMillis + "ms"));
+    if (!hasKey) {
+      headers.add(new Header(IDEMPOTENCY_KEY, request.messageId()));
+    }
+    if (redelivered) {
+      headers.add(new Header(FERRY_REDELIVERED, "true"));
+    }
+    return new UpstreamRequest(request.method(), request.target(), headers, request.body(), remainingMillis);
+  }
+
+  private ResponseEnvelope toReply(
+      RequestEnvelope request, UpstreamResponse response, Throwable failure, long queueMillis) {
+    if (response != null) {
+      return new ResponseEnvelope(request.correlationId(), response.status(),
+          HopByHop.strip(response.headers()), response.body(), null, queueMillis);
+    }
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    FerryError error = cause instanceof UpstreamException upstreamFailure
+        ? upstreamFailure.error() : FerryError.UPSTREAM_UNAVAILABLE;
+    logger.debug("upstream call failed correlationId={} error={} cause={}",
+        request.correlationId(), error.code(), cause.getMessage());
+    return ResponseEnvelope.ofError(request.correlationId(), error, cause.getMessage(), queueMillis);
+  }
+
+  /** Publishes the reply, then acks the request once the broker has confirmed the reply. */
+  private void reply(Delivery delivery, String replyTo, ResponseEnvelope reply) {
+    metrics.outcome(reply.error() == null ? "ok" : reply.error().code());
+    writer.publish(replyTo, EnvelopeCodec.encodeResponse(reply, System.currentTimeMillis()),
+        new AmqpWriter.Confirmation() {
+          @Override
+          public void confirmed() {
+            settle(delivery);
+          }
+
+          @Override
+          public void failed(String reason) {
+            logger.warn("reply not confirmed, returning request to the queue correlationId={} reason={}",
+                reply.correlationId(), reason);
+            delivery.requeue();
+            inFlight.leave();
+          }
+        });
+  }
+
+  private void settle(Delivery delivery) {
+    delivery.ack();
+    inFlight.leave();
+  }
+
+  /** Dead-letters an undecodable message, answers its caller when possible, and acks it. */
+  private void reject(Delivery delivery, MalformedMessageException problem) {
+    metrics.outcome("malformed");
+    AMQP.BasicProperties original = delivery.properties();
+    logger.warn("dead-lettering malformed request correlationId={} problem={}",
+        original.getCorrelationId(), problem.getMessage());
+    Map<String, Object> headers = original.getHeaders() == null
+        ? new LinkedHashMap<>() : new LinkedHashMap<>(original.getHeaders());
+    headers.put(DEAD_LETTER_REASON, problem.getMessage());
+    AMQP.BasicProperties deadLetter = original.builder().headers(headers).expiration(null).build();
+    writer.publish(deadLetterQueue, new AmqpMessage(deadLetter, delivery.body()),
+        new AmqpWriter.Confirmation() {
+          @Override
+          public void confirmed() {
+            settle(delivery);
+          }
+
+          @Override
+          public void failed(String reason) {
+            logger.warn("dead letter not confirmed, dropping malformed request reason={}", reason);
+            settle(delivery);
+          }
+        });
+    String replyTo = original.getReplyTo();
+    String correlationId = original.getCorrelationId();
+    if (replyTo != null && replyTo.startsWith(Topology.REPLY_PREFIX) && correlationId != null && !correlationId.isEmpty()) {
+      ResponseEnvelope error = ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1);
+      writer.publish(replyTo, EnvelopeCodec.encodeResponse(error, System.currentTimeMillis()), IGNORE);
+    }
+  }
+
+  private static final AmqpWriter.Confirmation IGNORE = new AmqpWriter.Confirmation() {
+    @Override
+    public void confirmed() {}
+
+    @Override
+    public void failed(String reason) {}
+  };
+}

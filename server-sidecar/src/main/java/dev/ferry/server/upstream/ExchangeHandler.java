@@ -1,0 +1,102 @@
+package dev.ferry.server.upstream;
+
+import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.Header;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.pool.ChannelPool;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one exchange in progress on a pooled upstream connection: completes it with the response,
+ * or with an {@link UpstreamException} when the connection fails, closes or times out, and gives
+ * the connection back to the pool exactly once. Confined to the connection's event loop.
+ */
+final class ExchangeHandler extends ChannelInboundHandlerAdapter {
+  private final ChannelPool pool;
+  private CompletableFuture<UpstreamResponse> current;
+  private ScheduledFuture<?> timeout;
+  private Channel channel;
+
+  ExchangeHandler(ChannelPool pool) {
+    this.pool = pool;
+  }
+
+  /** Starts an exchange on {@code channel}; must run on its event loop. */
+  void begin(Channel channel, CompletableFuture<UpstreamResponse> result, long timeoutMillis) {
+    this.channel = channel;
+    this.current = result;
+    this.timeout = channel.eventLoop().schedule(
+        () -> fail(FerryError.TIMEOUT, "upstream did not answer within " + timeoutMillis + " ms"),
+        timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof FullHttpResponse response) || current == null) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      if (response.decoderResult().isFailure()) {
+        fail(FerryError.UPSTREAM_INVALID, "malformed response: " + response.decoderResult().cause().getMessage());
+        return;
+      }
+      List<Header> headers = new ArrayList<>(response.headers().size());
+      var iterator = response.headers().iteratorAsString();
+      while (iterator.hasNext()) {
+        Map.Entry<String, String> entry = iterator.next();
+        headers.add(new Header(entry.getKey(), entry.getValue()));
+      }
+      UpstreamResponse answer = new UpstreamResponse(
+          response.status().code(), headers, ByteBufUtil.getBytes(response.content()));
+      finish(HttpUtil.isKeepAlive(response)).complete(answer);
+    } finally {
+      response.release();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    fail(FerryError.UPSTREAM_UNAVAILABLE, "upstream closed the connection before answering");
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException) {
+      fail(FerryError.UPSTREAM_INVALID, "response too large: " + cause.getMessage());
+    } else {
+      fail(FerryError.UPSTREAM_UNAVAILABLE, "upstream connection failed: " + cause.getMessage());
+    }
+  }
+
+  /** Fails the exchange in progress, if any, and closes the connection. */
+  void fail(FerryError error, String message) {
+    if (current != null) {
+      finish(false).completeExceptionally(new UpstreamException(error, message));
+    }
+  }
+
+  private CompletableFuture<UpstreamResponse> finish(boolean reusable) {
+    CompletableFuture<UpstreamResponse> result = current;
+    current = null;
+    timeout.cancel(false);
+    if (!reusable) {
+      channel.close();
+    }
+    pool.release(channel);
+    return result;
+  }
+}
