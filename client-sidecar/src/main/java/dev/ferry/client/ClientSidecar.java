@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * order and stopped in reverse (not-ready first, then no new connections, then pending calls
  * drained within {@code --drain-timeout}, admin endpoint last).
  */
-final class ClientSidecar implements AutoCloseable {
+public final class ClientSidecar implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ClientSidecar.class);
 
   private final ClientConfig config;
@@ -61,11 +61,11 @@ final class ClientSidecar implements AutoCloseable {
     logger.info("ferry client sidecar ready http_port={} admin_port={}", http.port(), admin.port());
   }
 
-  int httpPort() {
+  public int httpPort() {
     return http.port();
   }
 
-  int adminPort() {
+  public int adminPort() {
     return admin.port();
   }
 

@@ -4,6 +4,7 @@ import dev.ferry.common.Cli;
 import dev.ferry.common.Signals;
 import dev.ferry.protocol.QueueType;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,6 +87,23 @@ public final class ClientSidecarMain implements Callable<Integer> {
     if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
       System.exit(status);
     }
+  }
+
+  /**
+   * Starts a sidecar in this process from command-line arguments (environment variables are not
+   * read), as tests and embedders do; blocks until it is ready. The caller closes it.
+   */
+  public static ClientSidecar start(String... args) throws Exception {
+    CommandLine commandLine = Cli.commandLine(new ClientSidecarMain(), Map.of());
+    commandLine.parseArgs(args);
+    ClientSidecar sidecar = new ClientSidecar(commandLine.<ClientSidecarMain>getCommand().config());
+    try {
+      sidecar.start();
+    } catch (Exception | Error e) {
+      sidecar.close();
+      throw e;
+    }
+    return sidecar;
   }
 
   @Override

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * and consumer in that order; stops in reverse: not-ready, stop consuming, finish in-flight
  * requests (publish and confirm their replies, ack) within {@code --drain-timeout}, close.
  */
-final class ServerSidecar implements AutoCloseable {
+public final class ServerSidecar implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ServerSidecar.class);
   private static final long PROBE_INTERVAL_MILLIS = 2_000;
 
@@ -80,7 +80,7 @@ final class ServerSidecar implements AutoCloseable {
     logger.info("ferry server sidecar ready admin_port={}", admin.port());
   }
 
-  int adminPort() {
+  public int adminPort() {
     return admin.port();
   }
 

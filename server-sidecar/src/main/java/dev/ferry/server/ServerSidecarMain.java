@@ -5,6 +5,7 @@ import dev.ferry.common.Signals;
 import dev.ferry.protocol.QueueType;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -67,6 +68,23 @@ public final class ServerSidecarMain implements Callable<Integer> {
     if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
       System.exit(status);
     }
+  }
+
+  /**
+   * Starts a sidecar in this process from command-line arguments (environment variables are not
+   * read), as tests and embedders do; blocks until it is ready. The caller closes it.
+   */
+  public static ServerSidecar start(String... args) throws Exception {
+    CommandLine commandLine = Cli.commandLine(new ServerSidecarMain(), Map.of());
+    commandLine.parseArgs(args);
+    ServerSidecar sidecar = new ServerSidecar(commandLine.<ServerSidecarMain>getCommand().config());
+    try {
+      sidecar.start();
+    } catch (Exception | Error e) {
+      sidecar.close();
+      throw e;
+    }
+    return sidecar;
   }
 
   @Override

@@ -1,0 +1,51 @@
+package dev.ferry.e2e;
+
+import dev.ferry.client.ClientSidecar;
+import dev.ferry.client.ClientSidecarMain;
+import dev.ferry.server.ServerSidecar;
+import dev.ferry.server.ServerSidecarMain;
+import dev.ferry.testing.RabbitBroker;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts the real sidecars in this process, with the production wiring and command line, on free
+ * ports, against the test broker; closes what it started.
+ */
+final class Pair implements AutoCloseable {
+  private final RabbitBroker broker;
+  final String service;
+  private final List<AutoCloseable> started = new ArrayList<>();
+
+  Pair(RabbitBroker broker, String hint) {
+    this.broker = broker;
+    this.service = broker.newService(hint);
+  }
+
+  ClientSidecar client(String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of(
+        "--amqp-uri", broker.uri(), "--service", service, "--http-host", "127.0.0.1",
+        "--http-port", "0", "--admin-host", "127.0.0.1", "--admin-port", "0", "--queue-type", "classic"));
+    args.addAll(List.of(extra));
+    ClientSidecar client = ClientSidecarMain.start(args.toArray(String[]::new));
+    started.add(client);
+    return client;
+  }
+
+  ServerSidecar server(String upstream, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of(
+        "--amqp-uri", broker.uri(), "--service", service, "--upstream", upstream,
+        "--admin-host", "127.0.0.1", "--admin-port", "0", "--queue-type", "classic", "--drain-timeout", "5s"));
+    args.addAll(List.of(extra));
+    ServerSidecar server = ServerSidecarMain.start(args.toArray(String[]::new));
+    started.add(server);
+    return server;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      started.get(i).close();
+    }
+  }
+}
