@@ -3,9 +3,12 @@ package dev.ferry.client;
 import dev.ferry.common.Cli;
 import dev.ferry.common.Signals;
 import dev.ferry.protocol.QueueType;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,6 +27,8 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ClientSidecarMain implements Callable<Integer> {
+  private static final Logger logger = LoggerFactory.getLogger(ClientSidecarMain.class);
+
   @Option(names = "--amqp-uri", paramLabel = "URI",
       description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
       defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
@@ -110,8 +115,14 @@ public final class ClientSidecarMain implements Callable<Integer> {
   public Integer call() throws Exception {
     ClientSidecar sidecar = new ClientSidecar(config());
     Signals.onTerminate(sidecar::close);
-    sidecar.start();
-    return 0;
+    try {
+      sidecar.start();
+      return 0;
+    } catch (IOException e) {
+      logger.error("cannot start: {}", e.getMessage());
+      sidecar.close();
+      return 1;
+    }
   }
 
   ClientConfig config() {

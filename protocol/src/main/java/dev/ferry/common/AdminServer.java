@@ -33,7 +33,12 @@ public final class AdminServer implements AutoCloseable {
   public static AdminServer start(
       String host, int port, Readiness readiness, PrometheusMeterRegistry registry)
       throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    } catch (IOException e) {
+      throw new IOException("--admin-port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
     server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",

@@ -4,9 +4,12 @@ import dev.ferry.common.Cli;
 import dev.ferry.common.Signals;
 import dev.ferry.protocol.QueueType;
 import java.net.URI;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +28,8 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ServerSidecarMain implements Callable<Integer> {
+  private static final Logger logger = LoggerFactory.getLogger(ServerSidecarMain.class);
+
   @Option(names = "--amqp-uri", paramLabel = "URI",
       description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
       defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
@@ -91,8 +96,14 @@ public final class ServerSidecarMain implements Callable<Integer> {
   public Integer call() throws Exception {
     ServerSidecar sidecar = new ServerSidecar(config());
     Signals.onTerminate(sidecar::close);
-    sidecar.start();
-    return 0;
+    try {
+      sidecar.start();
+      return 0;
+    } catch (IOException e) {
+      logger.error("cannot start: {}", e.getMessage());
+      sidecar.close();
+      return 1;
+    }
   }
 
   ServerConfig config() {

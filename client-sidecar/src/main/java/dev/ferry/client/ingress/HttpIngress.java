@@ -3,6 +3,7 @@ package dev.ferry.client.ingress;
 import dev.ferry.client.FerryClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -13,6 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,7 +36,8 @@ public final class HttpIngress implements AutoCloseable {
   }
 
   /** Starts listening; requests become calls on {@code client}. */
-  public static HttpIngress start(FerryClient client, IngressConfig config) throws InterruptedException {
+  public static HttpIngress start(FerryClient client, IngressConfig config)
+      throws IOException, InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     HttpDecoderConfig decoder = new HttpDecoderConfig()
         .setMaxInitialLineLength(config.maxInitialLineLength())
@@ -54,14 +57,15 @@ public final class HttpIngress implements AutoCloseable {
                 .addLast(new HttpIngressHandler(client, config));
           }
         });
-    try {
-      Channel listener = bootstrap.bind(config.host(), config.port()).sync().channel();
-      logger.info("http ingress listening address={} service={}", listener.localAddress(), config.service());
-      return new HttpIngress(group, listener);
-    } catch (InterruptedException | RuntimeException e) {
+    ChannelFuture bound = bootstrap.bind(config.host(), config.port()).await();
+    if (!bound.isSuccess()) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      throw e;
+      throw new IOException("--http-port: cannot listen on " + config.host() + ":" + config.port()
+          + ": " + bound.cause().getMessage());
     }
+    Channel listener = bound.channel();
+    logger.info("http ingress listening address={} service={}", listener.localAddress(), config.service());
+    return new HttpIngress(group, listener);
   }
 
   public int port() {
