@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class FerryClient implements AutoCloseable {
+public final class FerryClient implements Caller, AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(FerryClient.class);
 
   private final FerryClientConfig config;
@@ -103,6 +103,7 @@ public final class FerryClient implements AutoCloseable {
   }
 
   /** Sends {@code call} and returns its outcome; see the class comment. */
+  @Override
   public CompletableFuture<ResponseEnvelope> call(FerryCall call) {
     long timeoutMillis = Math.max(1, call.timeout().toMillis());
     String correlationId = Ids.random128();

@@ -1,6 +1,6 @@
 package dev.ferry.client.ingress;
 
-import dev.ferry.client.FerryClient;
+import dev.ferry.client.Caller;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -36,7 +36,7 @@ public final class HttpIngress implements AutoCloseable {
   }
 
   /** Starts listening; requests become calls on {@code client}. */
-  public static HttpIngress start(FerryClient client, IngressConfig config)
+  public static HttpIngress start(Caller client, IngressConfig config)
       throws IOException, InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     HttpDecoderConfig decoder = new HttpDecoderConfig()

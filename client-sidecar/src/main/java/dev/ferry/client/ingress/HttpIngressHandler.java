@@ -1,7 +1,7 @@
 package dev.ferry.client.ingress;
 
 import dev.ferry.client.FerryCall;
-import dev.ferry.client.FerryClient;
+import dev.ferry.client.Caller;
 import dev.ferry.common.Durations;
 import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.Header;
@@ -37,7 +37,7 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
   static final String FERRY_TIMEOUT = "ferry-timeout";
   private static final int MAX_PIPELINED = 16;
 
-  private final FerryClient client;
+  private final Caller client;
   private final IngressConfig config;
   private final ArrayDeque<Slot> slots = new ArrayDeque<>();
   private boolean closing;
@@ -48,7 +48,7 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
     boolean keepAlive;
   }
 
-  HttpIngressHandler(FerryClient client, IngressConfig config) {
+  HttpIngressHandler(Caller client, IngressConfig config) {
     this.client = client;
     this.config = config;
   }
