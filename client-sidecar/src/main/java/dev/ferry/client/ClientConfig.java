@@ -31,6 +31,9 @@ record ClientConfig(
   /** The largest body a sidecar accepts: Netty aggregates into one buffer indexed by int. */
   static final long MAX_BODY_LIMIT = 512L * 1024 * 1024;
 
+  /** Headers travel in the message properties, which must fit in one frame (frame_max 128 KiB). */
+  static final long MAX_HEADER_LIMIT = 64 * 1024;
+
   ClientConfig {
     requireNonNull(amqpUri, "amqpUri");
     try {
@@ -43,6 +46,9 @@ record ClientConfig(
     port("--grpc-port", grpcPort);
     port("--admin-port", adminPort);
     positive("--timeout", timeout);
+    if (timeout.compareTo(FerryCall.MAX_TIMEOUT) > 0) {
+      throw new ConfigException("--timeout: " + timeout.toMillis() + "ms (expected: at most 7d)");
+    }
     positive("--idle-timeout", idleTimeout);
     if (drainTimeout.isNegative()) {
       throw new ConfigException("--drain-timeout: " + drainTimeout + " (expected: >= 0)");
@@ -50,8 +56,9 @@ record ClientConfig(
     if (maxBodySize < 0 || maxBodySize > MAX_BODY_LIMIT) {
       throw new ConfigException("--max-body-size: " + maxBodySize + " (expected: 0.." + MAX_BODY_LIMIT + " bytes)");
     }
-    if (maxHeaderSize < 1024 || maxHeaderSize > 1024 * 1024) {
-      throw new ConfigException("--max-header-size: " + maxHeaderSize + " (expected: 1KiB..1MiB)");
+    if (maxHeaderSize < 1024 || maxHeaderSize > MAX_HEADER_LIMIT) {
+      // Every property of a message must fit in one AMQP frame (RabbitMQ's frame_max: 128 KiB).
+      throw new ConfigException("--max-header-size: " + maxHeaderSize + " (expected: 1KiB..64KiB)");
     }
     if (maxPending <= 0) {
       throw new ConfigException("--max-pending: " + maxPending + " (expected: > 0)");

@@ -27,6 +27,9 @@ public record FerryCall(
     byte[] body,
     Duration timeout) {
 
+  /** The longest timeout a call may have: a week (the broker's own limit is ten years). */
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+
   public FerryCall {
     requireNonNull(service, "service");
     requireNonNull(kind, "kind");
@@ -35,6 +38,9 @@ public record FerryCall(
     headers = List.copyOf(headers);
     requireNonNull(body, "body");
     requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0 and <= " + MAX_TIMEOUT + ")");
+    }
   }
 
   /** An HTTP call. */

@@ -178,6 +178,35 @@ class HttpThroughFerryIT {
   }
 
   @Test
+  void neverLetsTheServiceImpersonateASidecarError() throws Exception {
+    HttpResponse<String> response = Http.get(port, "/spoof?status=504&header=ferry-error:timeout&header=ferry-queue-time:999999");
+
+    assertThat(response.statusCode()).isEqualTo(504);
+    assertThat(response.headers().firstValue("ferry-error")).isEmpty();
+    assertThat(response.headers().firstValue("ferry-queue-time")).isPresent().isNotEqualTo(java.util.Optional.of("999999"));
+  }
+
+  @Test
+  void answersTooManyHeaderFieldsWith431() throws Exception {
+    StringBuilder request = new StringBuilder("GET /many HTTP/1.1\r\nHost: a\r\n");
+    for (int i = 0; i < 1100; i++) {
+      request.append("x:").append(i % 10).append("\r\n");
+    }
+    String response = Http.raw(port, request.append("\r\n").toString());
+
+    assertThat(response).startsWith("HTTP/1.1 431").containsIgnoringCase("ferry-error: headers-too-large");
+  }
+
+  @Test
+  void rejectsAFerryTimeoutBeyondAWeek() throws Exception {
+    HttpResponse<String> response = Http.CLIENT.send(
+        Http.request(port, "/t").header("ferry-timeout", "169h").build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.headers().firstValue("ferry-error")).hasValue("bad-request");
+  }
+
+  @Test
   void rejectsAnInvalidFerryTimeout() throws Exception {
     HttpResponse<String> response = Http.CLIENT.send(
         Http.request(port, "/t").header("ferry-timeout", "soon").build(), HttpResponse.BodyHandlers.ofString());

@@ -20,11 +20,15 @@ public final class Sizes {
     String unit = matcher.group(2) == null ? "b" : matcher.group(2);
     boolean binary = unit.contains("i");
     long base = binary ? 1024 : 1000;
-    return switch (unit.charAt(0)) {
-      case 'k' -> Math.multiplyExact(amount, base);
-      case 'm' -> Math.multiplyExact(amount, base * base);
-      case 'g' -> Math.multiplyExact(amount, base * base * base);
-      default -> amount;
-    };
+    try {
+      return switch (unit.charAt(0)) {
+        case 'k' -> Math.multiplyExact(amount, base);
+        case 'm' -> Math.multiplyExact(amount, base * base);
+        case 'g' -> Math.multiplyExact(amount, base * base * base);
+        default -> amount;
+      };
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large (expected: at most " + Long.MAX_VALUE + " bytes)");
+    }
   }
 }

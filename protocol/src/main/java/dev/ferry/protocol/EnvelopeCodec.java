@@ -3,7 +3,6 @@ package dev.ferry.protocol;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.LongString;
 import com.rabbitmq.client.impl.LongStringHelper;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -35,6 +34,9 @@ public final class EnvelopeCodec {
   /** At most this many header fields travel in one envelope. */
   public static final int MAX_HEADER_FIELDS = 1024;
 
+  /** The longest per-message TTL RabbitMQ accepts (ten years); a larger one closes the channel. */
+  public static final long MAX_EXPIRATION_MILLIS = 315_360_000_000L;
+
   private static final int PERSISTENT = 2;
   private static final int TRANSIENT = 1;
 
@@ -50,7 +52,7 @@ public final class EnvelopeCodec {
     headers.put(H_HEADERS, encodeHeaders(request.headers()));
     headers.put(H_SENT_AT, request.sentAtMillis());
     headers.put(H_DEADLINE, request.deadlineMillis());
-    long ttl = Math.max(1, request.deadlineMillis() - request.sentAtMillis());
+    long ttl = Math.min(MAX_EXPIRATION_MILLIS, Math.max(1, request.deadlineMillis() - request.sentAtMillis()));
     AMQP.BasicProperties properties =
         new AMQP.BasicProperties.Builder()
             .type(TYPE_REQUEST)
@@ -113,7 +115,7 @@ public final class EnvelopeCodec {
         body == null ? new byte[0] : body,
         Fields.property("message_id", properties.getMessageId()),
         Fields.property("correlation_id", properties.getCorrelationId()),
-        Fields.property("reply_to", properties.getReplyTo()),
+        Fields.replyTo(properties.getReplyTo()),
         Fields.nonNegative(H_SENT_AT, Fields.integer(headers, H_SENT_AT)),
         Fields.positive(H_DEADLINE, Fields.integer(headers, H_DEADLINE)));
   }
@@ -157,7 +159,22 @@ public final class EnvelopeCodec {
     return values;
   }
 
+  /** One octet per character; a character above U+00FF is a caller's bug, not something to mangle. */
   private static LongString bytes(String latin1) {
-    return LongStringHelper.asLongString(latin1.getBytes(StandardCharsets.ISO_8859_1));
+    byte[] octets = new byte[latin1.length()];
+    for (int i = 0; i < octets.length; i++) {
+      char c = latin1.charAt(i);
+      if (c > 0xff) {
+        throw new IllegalArgumentException("character U+" + Integer.toHexString(c) + " at offset " + i
+            + " is not an octet (expected: U+0000..U+00FF)");
+      }
+      octets[i] = (byte) c;
+    }
+    return LongStringHelper.asLongString(octets);
+  }
+
+  /** Whether {@code headers} can be encoded: at most {@link #MAX_HEADER_FIELDS} fields. */
+  public static boolean fitsHeaderLimit(List<Header> headers) {
+    return headers.size() <= MAX_HEADER_FIELDS;
   }
 }

@@ -46,6 +46,16 @@ final class Fields {
     return value;
   }
 
+  /** A request's reply queue must be a Ferry reply queue, never an arbitrary queue. */
+  static String replyTo(String value) throws MalformedMessageException {
+    property("reply_to", value);
+    if (!value.startsWith(Topology.REPLY_PREFIX) || value.length() == Topology.REPLY_PREFIX.length()) {
+      throw MalformedMessageException.of(
+          "reply_to", "'" + printable(value) + "' is not a Ferry reply queue (expected: " + Topology.REPLY_PREFIX + "<instance>)");
+    }
+    return value;
+  }
+
   static String string(Map<String, Object> headers, String name) throws MalformedMessageException {
     Object value = headers.get(name);
     if (value == null) {

@@ -92,22 +92,32 @@ public final class Topology {
   private static void declareIfAbsent(
       Connection connection, String queue, boolean durable, Map<String, Object> arguments)
       throws IOException {
-    try (Channel probe = connection.createChannel()) {
+    Channel probe = connection.createChannel();
+    try {
       probe.queueDeclarePassive(queue);
+      closeQuietly(probe);
       return;
     } catch (IOException e) {
       if (!isNotFound(e)) {
+        closeQuietly(probe);
         throw e;
       }
-    } catch (TimeoutException e) {
-      throw new IOException(e);
-    } catch (ShutdownSignalException e) {
-      // Closing the probe channel that the 404 already closed.
+      // The 404 closed the probe channel.
     }
     try (Channel channel = connection.createChannel()) {
       channel.queueDeclare(queue, durable, false, false, arguments);
     } catch (TimeoutException e) {
       throw new IOException(e);
+    }
+  }
+
+  private static void closeQuietly(Channel channel) {
+    try {
+      if (channel.isOpen()) {
+        channel.close();
+      }
+    } catch (IOException | TimeoutException | ShutdownSignalException e) {
+      // Nothing to do: the channel is gone either way.
     }
   }
 

@@ -167,7 +167,7 @@ class EnvelopeCodecTest {
               bytes("\0\0\0\0\0"),
               "m",
               "c",
-              "r",
+              "ferry.reply.r",
               0,
               1);
       assertThat(roundTrip(call)).usingRecursiveComparison().isEqualTo(call);
@@ -246,6 +246,22 @@ class EnvelopeCodecTest {
     }
 
     @Test
+    void capsTheExpirationAtTheBrokersLimit() {
+      RequestEnvelope distant = new RequestEnvelope(CallKind.HTTP, "GET", "/", List.of(), new byte[0],
+          "m", "c", "ferry.reply.r", SENT_AT, Long.MAX_VALUE);
+      assertThat(EnvelopeCodec.encodeRequest(distant).properties().getExpiration())
+          .isEqualTo(Long.toString(EnvelopeCodec.MAX_EXPIRATION_MILLIS));
+    }
+
+    @Test
+    void refusesToEncodeACharacterThatIsNotAnOctet() {
+      RequestEnvelope wide = request(List.of(new Header("x-name", "snowman \u2603")), new byte[0]);
+      org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+          .isThrownBy(() -> EnvelopeCodec.encodeRequest(wide))
+          .withMessageContaining("U+2603");
+    }
+
+    @Test
     void expiresAtLeastOneMillisecondAfterSending() {
       RequestEnvelope late =
           new RequestEnvelope(
@@ -256,7 +272,7 @@ class EnvelopeCodecTest {
               new byte[0],
               "m",
               "c",
-              "r",
+              "ferry.reply.r",
               SENT_AT,
               SENT_AT - 5);
       assertThat(EnvelopeCodec.encodeRequest(late).properties().getExpiration()).isEqualTo("1");
@@ -484,6 +500,14 @@ class EnvelopeCodecTest {
       }
       assertProtocolError(rejectedRequest(missing.build()), property);
       assertProtocolError(rejectedRequest(empty.build()), property);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ferry.req.other", "amq.gen-x", "ferry.reply."})
+    void rejectsAReplyQueueThatIsNotAFerryReplyQueue(String replyTo) {
+      AMQP.BasicProperties properties =
+          EnvelopeCodec.encodeRequest(request()).properties().builder().replyTo(replyTo).build();
+      assertProtocolError(rejectedRequest(properties), "reply_to");
     }
 
     @Test

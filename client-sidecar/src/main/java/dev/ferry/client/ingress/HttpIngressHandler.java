@@ -3,6 +3,7 @@ package dev.ferry.client.ingress;
 import dev.ferry.client.FerryCall;
 import dev.ferry.client.Caller;
 import dev.ferry.common.Durations;
+import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.Header;
 import dev.ferry.protocol.ResponseEnvelope;
@@ -91,12 +92,18 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
       settle(ctx, slot, HttpResponses.error(FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), keepAlive), keepAlive);
       return;
     }
+    List<Header> headers = headers(request);
+    if (!EnvelopeCodec.fitsHeaderLimit(headers)) {
+      settle(ctx, slot, HttpResponses.error(FerryError.HEADERS_TOO_LARGE,
+          headers.size() + " header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")", false), false);
+      return;
+    }
     boolean head = HttpMethod.HEAD.equals(request.method());
     FerryCall call = FerryCall.http(
         config.service(),
         request.method().name(),
         request.uri(),
-        headers(request),
+        headers,
         ByteBufUtil.getBytes(request.content()),
         timeout);
     client.call(call).whenComplete((reply, failure) -> {
@@ -112,8 +119,8 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
       return config.defaultTimeout();
     }
     Duration timeout = Durations.parse(value);
-    if (timeout.isZero()) {
-      throw new IllegalArgumentException("'" + value + "' (expected: > 0)");
+    if (timeout.isZero() || timeout.compareTo(FerryCall.MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("'" + value + "' (expected: > 0 and at most " + FerryCall.MAX_TIMEOUT.toHours() + "h)");
     }
     return timeout;
   }

@@ -35,7 +35,8 @@ final class HttpResponses {
     for (Header header : HopByHop.strip(reply.headers())) {
       if (header.name().equalsIgnoreCase("content-length")) {
         carriedLength = header.value();
-      } else {
+      } else if (!header.name().equalsIgnoreCase(FERRY_ERROR) && !header.name().equalsIgnoreCase(FERRY_QUEUE_TIME)) {
+        // A service cannot make its answer look like a sidecar error.
         headers.add(header.name(), header.value());
       }
     }

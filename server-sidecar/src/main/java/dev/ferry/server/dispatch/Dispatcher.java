@@ -60,10 +60,6 @@ public final class Dispatcher {
     RequestEnvelope request;
     try {
       request = EnvelopeCodec.decodeRequest(delivery.properties(), delivery.body());
-      if (!request.replyTo().startsWith(Topology.REPLY_PREFIX)) {
-        throw new MalformedMessageException(FerryError.PROTOCOL_ERROR, "reply_to",
-            "'" + request.replyTo() + "' is not a Ferry reply queue (expected: " + Topology.REPLY_PREFIX + "*)");
-      }
     } catch (MalformedMessageException e) {
       reject(delivery, e);
       return;
@@ -115,8 +111,12 @@ public final class Dispatcher {
   private ResponseEnvelope toReply(
       RequestEnvelope request, UpstreamResponse response, Throwable failure, long queueMillis) {
     if (response != null) {
-      return new ResponseEnvelope(request.correlationId(), response.status(),
-          HopByHop.strip(response.headers()), response.body(), null, queueMillis);
+      List<Header> headers = HopByHop.strip(response.headers());
+      if (!EnvelopeCodec.fitsHeaderLimit(headers)) {
+        return ResponseEnvelope.ofError(request.correlationId(), FerryError.UPSTREAM_INVALID,
+            headers.size() + " response header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")", queueMillis);
+      }
+      return new ResponseEnvelope(request.correlationId(), response.status(), headers, response.body(), null, queueMillis);
     }
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     FerryError error = cause instanceof UpstreamException upstreamFailure
