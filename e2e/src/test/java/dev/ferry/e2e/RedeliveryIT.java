@@ -1,0 +1,62 @@
+package dev.ferry.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import dev.ferry.loadtest.echo.EchoServer;
+import dev.ferry.protocol.AmqpMessage;
+import dev.ferry.protocol.CallKind;
+import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.Header;
+import dev.ferry.protocol.QueueType;
+import dev.ferry.protocol.RequestEnvelope;
+import dev.ferry.protocol.ResponseEnvelope;
+import dev.ferry.protocol.Topology;
+import dev.ferry.testing.RabbitBroker;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A request the broker delivers again reaches the service marked, with a stable idempotency key. */
+class RedeliveryIT {
+  @RegisterExtension static final RabbitBroker broker = new RabbitBroker();
+
+  @Test
+  void marksRedeliveredRequestsAndKeepsTheirIdempotencyKey() throws Exception {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "redeliver");
+        Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+      String queue = Topology.requestQueue(pair.service);
+      String replyQueue = Topology.replyQueue("test-" + pair.service);
+      broker.deleteAfterTest(replyQueue);
+      Topology.declareRequestQueue(connection, pair.service, QueueType.CLASSIC);
+      Topology.declareReplyQueue(channel, replyQueue);
+      long now = System.currentTimeMillis();
+      AmqpMessage message = EnvelopeCodec.encodeRequest(new RequestEnvelope(CallKind.HTTP, "GET", "/again",
+          List.of(new Header("Host", "svc")), new byte[0], "message-42", "corr-42", replyQueue, now, now + 30_000));
+      channel.basicPublish("", queue, message.properties(), message.body());
+      // A consumer that takes the request and dies without acking it: the broker requeues it, redelivered.
+      try (Channel doomed = connection.createChannel()) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> doomed.basicGet(queue, false) != null);
+      }
+
+      pair.server("http://127.0.0.1:" + echo.port());
+
+      AtomicReference<GetResponse> got = new AtomicReference<>();
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        got.set(channel.basicGet(replyQueue, true));
+        return got.get() != null;
+      });
+      ResponseEnvelope reply = EnvelopeCodec.decodeResponse(got.get().getProps(), got.get().getBody());
+      assertThat(reply.correlationId()).isEqualTo("corr-42");
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.headers()).contains(
+          new Header("x-echo-h-ferry-redelivered", "true"),
+          new Header("x-echo-h-idempotency-key", "message-42"));
+    }
+  }
+}
