@@ -3,12 +3,9 @@ package dev.ferry.client;
 import dev.ferry.client.ingress.HttpIngress;
 import dev.ferry.client.ingress.IngressConfig;
 import dev.ferry.common.AdminServer;
+import dev.ferry.common.Meters;
 import dev.ferry.common.Readiness;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.ferry.common.Sidecar;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -19,12 +16,12 @@ import org.slf4j.LoggerFactory;
  * order and stopped in reverse (not-ready first, then no new connections, then pending calls
  * drained within {@code --drain-timeout}, admin endpoint last).
  */
-public final class ClientSidecar implements AutoCloseable {
+public final class ClientSidecar implements Sidecar {
   private static final Logger logger = LoggerFactory.getLogger(ClientSidecar.class);
 
   private final ClientConfig config;
   private final Readiness readiness = new Readiness();
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry = Meters.prometheus();
   private volatile AdminServer admin;
   private volatile FerryClient client;
   private volatile HttpIngress http;
@@ -34,13 +31,9 @@ public final class ClientSidecar implements AutoCloseable {
     this.config = config;
   }
 
-  /** Starts everything; blocks while the broker is unreachable. */
-  void start() throws IOException, InterruptedException {
+  @Override
+  public void start() throws IOException, InterruptedException {
     logger.info("starting ferry client sidecar {}", config.describe());
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
     readiness.add("started", () -> started);
     admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
     FerryClientConfig clientConfig = new FerryClientConfig(

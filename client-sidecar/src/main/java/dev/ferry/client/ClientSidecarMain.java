@@ -1,14 +1,10 @@
 package dev.ferry.client;
 
 import dev.ferry.common.Cli;
-import dev.ferry.common.Signals;
 import dev.ferry.protocol.QueueType;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,8 +23,6 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ClientSidecarMain implements Callable<Integer> {
-  private static final Logger logger = LoggerFactory.getLogger(ClientSidecarMain.class);
-
   @Option(names = "--amqp-uri", paramLabel = "URI",
       description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
       defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
@@ -87,42 +81,20 @@ public final class ClientSidecarMain implements Callable<Integer> {
   Duration drainTimeout;
 
   public static void main(String[] args) {
-    CommandLine commandLine = Cli.commandLine(new ClientSidecarMain(), System.getenv());
-    int status = commandLine.execute(args);
-    if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
-      System.exit(status);
-    }
+    Cli.main(new ClientSidecarMain(), args);
   }
 
   /**
    * Starts a sidecar in this process from command-line arguments (environment variables are not
    * read), as tests and embedders do; blocks until it is ready. The caller closes it.
    */
-  public static ClientSidecar start(String... args) throws Exception {
-    CommandLine commandLine = Cli.commandLine(new ClientSidecarMain(), Map.of());
-    commandLine.parseArgs(args);
-    ClientSidecar sidecar = new ClientSidecar(commandLine.<ClientSidecarMain>getCommand().config());
-    try {
-      sidecar.start();
-    } catch (Exception | Error e) {
-      sidecar.close();
-      throw e;
-    }
-    return sidecar;
+  public static ClientSidecar start(String... args) throws IOException, InterruptedException {
+    return Cli.start(new ClientSidecarMain(), command -> new ClientSidecar(command.config()), args);
   }
 
   @Override
-  public Integer call() throws Exception {
-    ClientSidecar sidecar = new ClientSidecar(config());
-    Signals.onTerminate(sidecar::close);
-    try {
-      sidecar.start();
-      return 0;
-    } catch (IOException e) {
-      logger.error("cannot start: {}", e.getMessage());
-      sidecar.close();
-      return 1;
-    }
+  public Integer call() throws InterruptedException {
+    return Cli.run(new ClientSidecar(config()));
   }
 
   ClientConfig config() {

@@ -1,9 +1,12 @@
 package dev.ferry.common;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -44,6 +47,52 @@ public final class Cli {
     }
     err.println(line.getCommandName() + ": " + message + " (see --help)");
     return USAGE;
+  }
+
+  /**
+   * The whole {@code main} of a sidecar: parses {@code args} (defaults from the environment) and
+   * runs the command; exits the JVM only on failure or after help, since a started sidecar runs on
+   * its own threads until SIGTERM.
+   */
+  public static void main(Object command, String[] args) {
+    CommandLine commandLine = commandLine(command, System.getenv());
+    int status = commandLine.execute(args);
+    if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Starts {@code sidecar} with SIGTERM wired to its orderly stop; returns the exit status: 0 once
+   * started, 1 (after one line naming the cause) when it cannot start.
+   */
+  public static int run(Sidecar sidecar) throws InterruptedException {
+    Signals.onTerminate(sidecar::close);
+    try {
+      sidecar.start();
+      return 0;
+    } catch (IOException e) {
+      LoggerFactory.getLogger(Cli.class).error("cannot start: {}", e.getMessage());
+      sidecar.close();
+      return 1;
+    }
+  }
+
+  /**
+   * Starts a sidecar in this process from command-line arguments (the environment is not read), as
+   * tests and embedders do; blocks until it is ready. The caller closes it.
+   */
+  public static <C, S extends Sidecar> S start(C command, Function<C, S> build, String... args)
+      throws IOException, InterruptedException {
+    commandLine(command, Map.of()).parseArgs(args);
+    S sidecar = build.apply(command);
+    try {
+      sidecar.start();
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      sidecar.close();
+      throw e;
+    }
+    return sidecar;
   }
 
   /** Parses an enum option written in lower case ({@code quorum}); names the choices otherwise. */

@@ -3,6 +3,7 @@ package dev.ferry.protocol;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.common.AmqpChannels;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,11 +96,11 @@ public final class Topology {
     Channel probe = connection.createChannel();
     try {
       probe.queueDeclarePassive(queue);
-      closeQuietly(probe);
+      AmqpChannels.closeQuietly(probe);
       return;
     } catch (IOException e) {
       if (!isNotFound(e)) {
-        closeQuietly(probe);
+        AmqpChannels.closeQuietly(probe);
         throw e;
       }
       // The 404 closed the probe channel.
@@ -108,16 +109,6 @@ public final class Topology {
       channel.queueDeclare(queue, durable, false, false, arguments);
     } catch (TimeoutException e) {
       throw new IOException(e);
-    }
-  }
-
-  private static void closeQuietly(Channel channel) {
-    try {
-      if (channel.isOpen()) {
-        channel.close();
-      }
-    } catch (IOException | TimeoutException | ShutdownSignalException e) {
-      // Nothing to do: the channel is gone either way.
     }
   }
 

@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import dev.ferry.common.AmqpConnector;
 import dev.ferry.common.Cli.ConfigException;
+import dev.ferry.common.ConfigChecks;
 import dev.ferry.protocol.QueueType;
-import dev.ferry.protocol.Topology;
 import java.net.URI;
 import java.time.Duration;
 
@@ -24,15 +24,9 @@ record ServerConfig(
     long maxBodySize,
     Duration drainTimeout) {
 
-  static final long MAX_BODY_LIMIT = 512L * 1024 * 1024;
-
   ServerConfig {
     requireNonNull(amqpUri, "amqpUri");
-    try {
-      Topology.checkServiceName(service);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("--" + e.getMessage());
-    }
+    ConfigChecks.service(service);
     requireNonNull(queueType, "queueType");
     if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null
         || upstream.getRawQuery() != null || upstream.getRawFragment() != null) {
@@ -41,15 +35,9 @@ record ServerConfig(
     if (concurrency <= 0 || concurrency > 65535) {
       throw new ConfigException("--concurrency: " + concurrency + " (expected: 1..65535)");
     }
-    if (adminPort < 0 || adminPort > 65535) {
-      throw new ConfigException("--admin-port: " + adminPort + " (expected: 0..65535)");
-    }
-    if (maxBodySize < 0 || maxBodySize > MAX_BODY_LIMIT) {
-      throw new ConfigException("--max-body-size: " + maxBodySize + " (expected: 0.." + MAX_BODY_LIMIT + " bytes)");
-    }
-    if (drainTimeout.isNegative()) {
-      throw new ConfigException("--drain-timeout: " + drainTimeout + " (expected: >= 0)");
-    }
+    ConfigChecks.port("--admin-port", adminPort);
+    ConfigChecks.bodySize("--max-body-size", maxBodySize);
+    ConfigChecks.nonNegative("--drain-timeout", drainTimeout);
   }
 
   int upstreamPort() {

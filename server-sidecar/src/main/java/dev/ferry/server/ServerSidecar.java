@@ -3,7 +3,9 @@ package dev.ferry.server;
 import com.rabbitmq.client.Connection;
 import dev.ferry.common.AdminServer;
 import dev.ferry.common.AmqpConnector;
+import dev.ferry.common.Meters;
 import dev.ferry.common.Readiness;
+import dev.ferry.common.Sidecar;
 import dev.ferry.protocol.Topology;
 import dev.ferry.server.amqp.AmqpWriter;
 import dev.ferry.server.amqp.RequestConsumer;
@@ -13,11 +15,6 @@ import dev.ferry.server.dispatch.InFlight;
 import dev.ferry.server.upstream.HttpUpstream;
 import dev.ferry.server.upstream.UpstreamProbe;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -28,13 +25,13 @@ import org.slf4j.LoggerFactory;
  * and consumer in that order; stops in reverse: not-ready, stop consuming, finish in-flight
  * requests (publish and confirm their replies, ack) within {@code --drain-timeout}, close.
  */
-public final class ServerSidecar implements AutoCloseable {
+public final class ServerSidecar implements Sidecar {
   private static final Logger logger = LoggerFactory.getLogger(ServerSidecar.class);
   private static final long PROBE_INTERVAL_MILLIS = 2_000;
 
   private final ServerConfig config;
   private final Readiness readiness = new Readiness();
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry = Meters.prometheus();
   private final InFlight inFlight = new InFlight();
   private final AmqpConnector connector;
   private volatile AdminServer admin;
@@ -49,13 +46,9 @@ public final class ServerSidecar implements AutoCloseable {
     this.connector = new AmqpConnector(config.amqpUri(), "ferry-server-sidecar:" + config.service());
   }
 
-  /** Starts everything; blocks while the broker is unreachable. */
-  void start() throws IOException, InterruptedException {
+  @Override
+  public void start() throws IOException, InterruptedException {
     logger.info("starting ferry server sidecar {}", config.describe());
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
     readiness.add("started", () -> started);
     admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
     probe = new UpstreamProbe(config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);

@@ -1,15 +1,11 @@
 package dev.ferry.server;
 
 import dev.ferry.common.Cli;
-import dev.ferry.common.Signals;
 import dev.ferry.protocol.QueueType;
 import java.net.URI;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,8 +24,6 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ServerSidecarMain implements Callable<Integer> {
-  private static final Logger logger = LoggerFactory.getLogger(ServerSidecarMain.class);
-
   @Option(names = "--amqp-uri", paramLabel = "URI",
       description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
       defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
@@ -68,42 +62,20 @@ public final class ServerSidecarMain implements Callable<Integer> {
   Duration drainTimeout;
 
   public static void main(String[] args) {
-    CommandLine commandLine = Cli.commandLine(new ServerSidecarMain(), System.getenv());
-    int status = commandLine.execute(args);
-    if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
-      System.exit(status);
-    }
+    Cli.main(new ServerSidecarMain(), args);
   }
 
   /**
    * Starts a sidecar in this process from command-line arguments (environment variables are not
    * read), as tests and embedders do; blocks until it is ready. The caller closes it.
    */
-  public static ServerSidecar start(String... args) throws Exception {
-    CommandLine commandLine = Cli.commandLine(new ServerSidecarMain(), Map.of());
-    commandLine.parseArgs(args);
-    ServerSidecar sidecar = new ServerSidecar(commandLine.<ServerSidecarMain>getCommand().config());
-    try {
-      sidecar.start();
-    } catch (Exception | Error e) {
-      sidecar.close();
-      throw e;
-    }
-    return sidecar;
+  public static ServerSidecar start(String... args) throws IOException, InterruptedException {
+    return Cli.start(new ServerSidecarMain(), command -> new ServerSidecar(command.config()), args);
   }
 
   @Override
-  public Integer call() throws Exception {
-    ServerSidecar sidecar = new ServerSidecar(config());
-    Signals.onTerminate(sidecar::close);
-    try {
-      sidecar.start();
-      return 0;
-    } catch (IOException e) {
-      logger.error("cannot start: {}", e.getMessage());
-      sidecar.close();
-      return 1;
-    }
+  public Integer call() throws InterruptedException {
+    return Cli.run(new ServerSidecar(config()));
   }
 
   ServerConfig config() {

@@ -6,12 +6,12 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.common.AmqpChannels;
 import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.MalformedMessageException;
 import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,13 +92,7 @@ public final class ReplyConsumer implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      if (channel.isOpen()) {
-        channel.close();
-      }
-    } catch (IOException | TimeoutException | ShutdownSignalException e) {
-      logger.debug("closing reply channel failed", e);
-    }
+    AmqpChannels.closeQuietly(channel);
   }
 
 }

@@ -6,6 +6,8 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.common.AmqpChannels;
+import dev.ferry.common.ConfirmTracker;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.QueueType;
@@ -13,12 +15,9 @@ import dev.ferry.protocol.Topology;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,7 @@ public final class RequestPublisher implements AutoCloseable {
   private final QueueType queueType;
   private final PendingCalls pending;
   private final BlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
-  private final NavigableMap<Long, PendingCall> unconfirmed = new ConcurrentSkipListMap<>();
+  private final ConfirmTracker<PendingCall> unconfirmed = new ConfirmTracker<>();
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private final Thread thread;
   private volatile boolean closed;
@@ -147,27 +146,16 @@ public final class RequestPublisher implements AutoCloseable {
     return new ConfirmListener() {
       @Override
       public void handleAck(long deliveryTag, boolean multiple) {
-        confirmed(deliveryTag, multiple);
+        unconfirmed.take(deliveryTag, multiple);
       }
 
       @Override
       public void handleNack(long deliveryTag, boolean multiple) {
-        for (PendingCall call : confirmed(deliveryTag, multiple)) {
+        for (PendingCall call : unconfirmed.take(deliveryTag, multiple)) {
           pending.fail(call.correlationId(), FerryError.BROKER_UNAVAILABLE, "the broker refused the request");
         }
       }
     };
-  }
-
-  private List<PendingCall> confirmed(long deliveryTag, boolean multiple) {
-    if (!multiple) {
-      PendingCall call = unconfirmed.remove(deliveryTag);
-      return call == null ? List.of() : List.of(call);
-    }
-    Map<Long, PendingCall> done = unconfirmed.headMap(deliveryTag, true);
-    List<PendingCall> calls = new ArrayList<>(done.values());
-    done.clear();
-    return calls;
   }
 
   private void returned(Return returned) {
@@ -180,8 +168,7 @@ public final class RequestPublisher implements AutoCloseable {
   }
 
   private void channelLost(ShutdownSignalException cause) {
-    List<PendingCall> lost = new ArrayList<>(unconfirmed.values());
-    unconfirmed.clear();
+    List<PendingCall> lost = unconfirmed.takeAll();
     if (!lost.isEmpty() && !closed) {
       logger.warn("publisher channel lost, failing unconfirmed requests count={} cause={}",
           lost.size(), cause.getMessage());
@@ -203,12 +190,6 @@ public final class RequestPublisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      if (channel.isOpen()) {
-        channel.close();
-      }
-    } catch (IOException | java.util.concurrent.TimeoutException | ShutdownSignalException e) {
-      logger.debug("closing publisher channel failed", e);
-    }
+    AmqpChannels.closeQuietly(channel);
   }
 }

@@ -4,18 +4,15 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.common.AmqpChannels;
+import dev.ferry.common.ConfirmTracker;
 import dev.ferry.protocol.AmqpMessage;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +27,7 @@ public final class AmqpWriter implements AutoCloseable {
 
   private final Channel channel;
   private final ExecutorService thread;
-  private final NavigableMap<Long, Confirmation> unconfirmed = new ConcurrentSkipListMap<>();
+  private final ConfirmTracker<Confirmation> unconfirmed = new ConfirmTracker<>();
   private final AtomicLong returned = new AtomicLong();
 
   /** What to do once the broker has (or has not) taken a published message. */
@@ -38,6 +35,21 @@ public final class AmqpWriter implements AutoCloseable {
     void confirmed();
 
     void failed(String reason);
+
+    /** A confirmation from two callbacks. */
+    static Confirmation of(Runnable confirmed, Consumer<String> failed) {
+      return new Confirmation() {
+        @Override
+        public void confirmed() {
+          confirmed.run();
+        }
+
+        @Override
+        public void failed(String reason) {
+          failed.accept(reason);
+        }
+      };
+    }
   }
 
   public AmqpWriter(Connection connection) throws IOException {
@@ -101,35 +113,22 @@ public final class AmqpWriter implements AutoCloseable {
     return new ConfirmListener() {
       @Override
       public void handleAck(long deliveryTag, boolean multiple) {
-        for (Confirmation confirmation : take(deliveryTag, multiple)) {
+        for (Confirmation confirmation : unconfirmed.take(deliveryTag, multiple)) {
           execute(confirmation::confirmed);
         }
       }
 
       @Override
       public void handleNack(long deliveryTag, boolean multiple) {
-        for (Confirmation confirmation : take(deliveryTag, multiple)) {
+        for (Confirmation confirmation : unconfirmed.take(deliveryTag, multiple)) {
           execute(() -> confirmation.failed("broker nacked"));
         }
       }
     };
   }
 
-  private List<Confirmation> take(long deliveryTag, boolean multiple) {
-    if (!multiple) {
-      Confirmation confirmation = unconfirmed.remove(deliveryTag);
-      return confirmation == null ? List.of() : List.of(confirmation);
-    }
-    Map<Long, Confirmation> done = unconfirmed.headMap(deliveryTag, true);
-    List<Confirmation> taken = new ArrayList<>(done.values());
-    done.clear();
-    return taken;
-  }
-
   private void channelLost(ShutdownSignalException cause) {
-    List<Confirmation> lost = new ArrayList<>(unconfirmed.values());
-    unconfirmed.clear();
-    for (Confirmation confirmation : lost) {
+    for (Confirmation confirmation : unconfirmed.takeAll()) {
       execute(() -> confirmation.failed("channel lost: " + cause.getMessage()));
     }
   }
@@ -143,12 +142,6 @@ public final class AmqpWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      if (channel.isOpen()) {
-        channel.close();
-      }
-    } catch (IOException | TimeoutException | ShutdownSignalException e) {
-      logger.debug("closing writer channel failed", e);
-    }
+    AmqpChannels.closeQuietly(channel);
   }
 }

@@ -6,11 +6,11 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.common.AmqpChannels;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,12 +112,6 @@ public final class RequestConsumer implements AutoCloseable {
   /** Closes the channel: requests not yet acked go back to the queue. */
   @Override
   public void close() {
-    try {
-      if (channel.isOpen()) {
-        channel.close();
-      }
-    } catch (IOException | TimeoutException | ShutdownSignalException e) {
-      logger.debug("closing consumer channel failed", e);
-    }
+    AmqpChannels.closeQuietly(channel);
   }
 }

@@ -130,20 +130,12 @@ public final class Dispatcher {
   private void reply(Delivery delivery, String replyTo, ResponseEnvelope reply) {
     metrics.outcome(reply.error() == null ? "ok" : reply.error().code());
     writer.publish(replyTo, EnvelopeCodec.encodeResponse(reply, System.currentTimeMillis()),
-        new AmqpWriter.Confirmation() {
-          @Override
-          public void confirmed() {
-            settle(delivery);
-          }
-
-          @Override
-          public void failed(String reason) {
-            logger.warn("reply not confirmed, returning request to the queue correlationId={} reason={}",
-                reply.correlationId(), reason);
-            delivery.requeue();
-            inFlight.leave();
-          }
-        });
+        AmqpWriter.Confirmation.of(() -> settle(delivery), reason -> {
+          logger.warn("reply not confirmed, returning request to the queue correlationId={} reason={}",
+              reply.correlationId(), reason);
+          delivery.requeue();
+          inFlight.leave();
+        }));
   }
 
   private void settle(Delivery delivery) {
@@ -162,18 +154,10 @@ public final class Dispatcher {
     headers.put(DEAD_LETTER_REASON, problem.getMessage());
     AMQP.BasicProperties deadLetter = original.builder().headers(headers).expiration(null).build();
     writer.publish(deadLetterQueue, new AmqpMessage(deadLetter, delivery.body()),
-        new AmqpWriter.Confirmation() {
-          @Override
-          public void confirmed() {
-            settle(delivery);
-          }
-
-          @Override
-          public void failed(String reason) {
-            logger.warn("dead letter not confirmed, dropping malformed request reason={}", reason);
-            settle(delivery);
-          }
-        });
+        AmqpWriter.Confirmation.of(() -> settle(delivery), reason -> {
+          logger.warn("dead letter not confirmed, dropping malformed request reason={}", reason);
+          settle(delivery);
+        }));
     String replyTo = original.getReplyTo();
     String correlationId = original.getCorrelationId();
     if (replyTo != null && replyTo.startsWith(Topology.REPLY_PREFIX) && correlationId != null && !correlationId.isEmpty()) {
@@ -182,11 +166,5 @@ public final class Dispatcher {
     }
   }
 
-  private static final AmqpWriter.Confirmation IGNORE = new AmqpWriter.Confirmation() {
-    @Override
-    public void confirmed() {}
-
-    @Override
-    public void failed(String reason) {}
-  };
+  private static final AmqpWriter.Confirmation IGNORE = AmqpWriter.Confirmation.of(() -> {}, reason -> {});
 }
