@@ -9,8 +9,8 @@ import dev.ferry.protocol.QueueType;
 import java.time.Duration;
 
 /**
- * The client sidecar's configuration, built once from flags and {@code FERRY_*} variables by
- * {@link ClientSidecarMain}; each field names its flag there. Validated here.
+ * The client sidecar's configuration, built once from flags and {@code FERRY_*} variables by {@link
+ * ClientSidecarMain}; each field names its flag there. Validated here.
  */
 record ClientConfig(
     String amqpUri,
@@ -32,7 +32,7 @@ record ClientConfig(
   static final long MAX_HEADER_LIMIT = 64 * 1024;
 
   ClientConfig {
-    requireNonNull(amqpUri, "amqpUri");
+    ConfigChecks.amqpUri(amqpUri);
     ConfigChecks.service(service);
     requireNonNull(queueType, "queueType");
     ConfigChecks.port("--http-port", httpPort);
@@ -54,13 +54,33 @@ record ClientConfig(
     }
   }
 
-
   /** The configuration as one log line, with the broker password redacted. */
   String describe() {
-    return "service=" + service + " amqp_uri=" + AmqpConnector.redact(amqpUri)
-        + " queue_type=" + queueType.argument() + " http=" + httpHost + ":" + httpPort
-        + " admin=" + adminHost + ":" + adminPort + " timeout=" + timeout.toMillis() + "ms"
-        + " max_body_size=" + maxBodySize + " max_header_size=" + maxHeaderSize
-        + " max_pending=" + maxPending + " drain_timeout=" + drainTimeout.toMillis() + "ms";
+    return "service="
+        + service
+        + " amqp_uri="
+        + AmqpConnector.redact(amqpUri)
+        + " queue_type="
+        + queueType.argument()
+        + " http="
+        + httpHost
+        + ":"
+        + httpPort
+        + " admin="
+        + adminHost
+        + ":"
+        + adminPort
+        + " timeout="
+        + timeout.toMillis()
+        + "ms"
+        + " max_body_size="
+        + maxBodySize
+        + " max_header_size="
+        + maxHeaderSize
+        + " max_pending="
+        + maxPending
+        + " drain_timeout="
+        + drainTimeout.toMillis()
+        + "ms";
   }
 }

@@ -28,7 +28,11 @@ final class ClientMetrics {
 
   private final MeterRegistry registry;
 
-  ClientMetrics(MeterRegistry registry, PendingCalls pending, ReplyConsumer replies, AmqpConnector connector) {
+  ClientMetrics(
+      MeterRegistry registry,
+      PendingCalls pending,
+      ReplyConsumer replies,
+      AmqpConnector connector) {
     this.registry = registry;
     Gauge.builder("ferry.client.pending", pending, PendingCalls::size)
         .description("Calls waiting for their reply")
@@ -36,7 +40,8 @@ final class ClientMetrics {
     FunctionCounter.builder("ferry.client.replies.late", replies, ReplyConsumer::lateReplies)
         .description("Replies dropped because their call had already ended")
         .register(registry);
-    FunctionCounter.builder("ferry.client.replies.malformed", replies, ReplyConsumer::malformedReplies)
+    FunctionCounter.builder(
+            "ferry.client.replies.malformed", replies, ReplyConsumer::malformedReplies)
         .description("Replies that could not be decoded")
         .register(registry);
     FunctionCounter.builder("ferry.broker.recoveries", connector, AmqpConnector::recoveries)

@@ -36,20 +36,27 @@ public final class ClientSidecar implements Sidecar {
     logger.info("starting ferry client sidecar {}", config.describe());
     readiness.add("started", () -> started);
     admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
-    FerryClientConfig clientConfig = new FerryClientConfig(
-        config.amqpUri(), config.queueType(), config.maxPending(), "ferry-client-sidecar:" + config.service());
+    FerryClientConfig clientConfig =
+        new FerryClientConfig(
+            config.amqpUri(),
+            config.queueType(),
+            config.maxPending(),
+            "ferry-client-sidecar:" + config.service());
     client = FerryClient.connect(clientConfig, registry);
     readiness.add("broker", client::isReady);
     client.declare(config.service());
-    http = HttpIngress.start(client, new IngressConfig(
-        config.httpHost(),
-        config.httpPort(),
-        config.service(),
-        config.timeout(),
-        (int) config.maxBodySize(),
-        8192,
-        (int) config.maxHeaderSize(),
-        config.idleTimeout()));
+    http =
+        HttpIngress.start(
+            client,
+            new IngressConfig(
+                config.httpHost(),
+                config.httpPort(),
+                config.service(),
+                config.timeout(),
+                (int) config.maxBodySize(),
+                8192,
+                (int) config.maxHeaderSize(),
+                config.idleTimeout()));
     started = true;
     logger.info("ferry client sidecar ready http_port={} admin_port={}", http.port(), admin.port());
   }

@@ -23,60 +23,109 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ClientSidecarMain implements Callable<Integer> {
-  @Option(names = "--amqp-uri", paramLabel = "URI",
+  @Option(
+      names = "--amqp-uri",
+      paramLabel = "URI",
       description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
-      defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
+      defaultValue = "amqp://guest:guest@127.0.0.1:5672/",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER)
   String amqpUri;
 
-  @Option(names = "--service", required = true, paramLabel = "NAME",
+  @Option(
+      names = "--service",
+      required = true,
+      paramLabel = "NAME",
       description = "Ferry service the requests go to (queue ferry.req.NAME).")
   String service;
 
-  @Option(names = "--queue-type", paramLabel = "TYPE", defaultValue = "quorum",
-      description = "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--queue-type",
+      paramLabel = "TYPE",
+      defaultValue = "quorum",
+      description =
+          "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
   String queueType;
 
-  @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+  @Option(
+      names = "--http-host",
+      paramLabel = "HOST",
+      defaultValue = "0.0.0.0",
       description = "Address for HTTP callers (default: ${DEFAULT-VALUE}).")
   String httpHost;
 
-  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      defaultValue = "8080",
       description = "Port for HTTP callers (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "8081",
-      description = "Port for gRPC callers (default: ${DEFAULT-VALUE}; reserved: gRPC is not served yet).")
+  @Option(
+      names = "--grpc-port",
+      paramLabel = "PORT",
+      defaultValue = "8081",
+      description =
+          "Port for gRPC callers (default: ${DEFAULT-VALUE}; reserved: gRPC is not served yet).")
   int grpcPort;
 
-  @Option(names = "--admin-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+  @Option(
+      names = "--admin-host",
+      paramLabel = "HOST",
+      defaultValue = "0.0.0.0",
       description = "Address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
   String adminHost;
 
-  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9090",
+  @Option(
+      names = "--admin-port",
+      paramLabel = "PORT",
+      defaultValue = "9090",
       description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
-      description = "Deadline of a request without a ferry-timeout header; long enough for a cold start (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "Deadline of a request without a ferry-timeout header; long enough for a cold start (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--max-body-size", paramLabel = "SIZE", defaultValue = "8MiB", converter = Cli.SizeConverter.class,
+  @Option(
+      names = "--max-body-size",
+      paramLabel = "SIZE",
+      defaultValue = "8MiB",
+      converter = Cli.SizeConverter.class,
       description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
   long maxBodySize;
 
-  @Option(names = "--max-header-size", paramLabel = "SIZE", defaultValue = "32KiB", converter = Cli.SizeConverter.class,
-      description = "Largest request header section; larger ones get 431 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-header-size",
+      paramLabel = "SIZE",
+      defaultValue = "32KiB",
+      converter = Cli.SizeConverter.class,
+      description =
+          "Largest request header section; larger ones get 431 (default: ${DEFAULT-VALUE}).")
   long maxHeaderSize;
 
-  @Option(names = "--max-pending", paramLabel = "N", defaultValue = "10000",
-      description = "Requests waiting for replies at once; beyond it 503 overloaded (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-pending",
+      paramLabel = "N",
+      defaultValue = "10000",
+      description =
+          "Requests waiting for replies at once; beyond it 503 overloaded (default: ${DEFAULT-VALUE}).")
   int maxPending;
 
-  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+  @Option(
+      names = "--idle-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
       description = "Close caller connections idle this long (default: ${DEFAULT-VALUE}).")
   Duration idleTimeout;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
       description = "On SIGTERM, wait this long for pending requests (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
@@ -99,8 +148,19 @@ public final class ClientSidecarMain implements Callable<Integer> {
 
   ClientConfig config() {
     return new ClientConfig(
-        amqpUri, service, Cli.enumValue("--queue-type", QueueType.class, queueType),
-        httpHost, httpPort, grpcPort, adminHost, adminPort, timeout,
-        maxBodySize, maxHeaderSize, maxPending, idleTimeout, drainTimeout);
+        amqpUri,
+        service,
+        Cli.enumValue("--queue-type", QueueType.class, queueType),
+        httpHost,
+        httpPort,
+        grpcPort,
+        adminHost,
+        adminPort,
+        timeout,
+        maxBodySize,
+        maxHeaderSize,
+        maxPending,
+        idleTimeout,
+        drainTimeout);
   }
 }

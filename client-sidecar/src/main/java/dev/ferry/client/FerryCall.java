@@ -39,13 +39,19 @@ public record FerryCall(
     requireNonNull(body, "body");
     requireNonNull(timeout, "timeout");
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0 and <= " + MAX_TIMEOUT + ")");
+      throw new IllegalArgumentException(
+          "timeout: " + timeout + " (expected: > 0 and <= " + MAX_TIMEOUT + ")");
     }
   }
 
   /** An HTTP call. */
   public static FerryCall http(
-      String service, String method, String target, List<Header> headers, byte[] body, Duration timeout) {
+      String service,
+      String method,
+      String target,
+      List<Header> headers,
+      byte[] body,
+      Duration timeout) {
     return new FerryCall(service, CallKind.HTTP, method, target, headers, body, timeout);
   }
 }

@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.slf4j.Logger;
@@ -71,17 +70,20 @@ public final class FerryClient implements Caller, AutoCloseable {
   }
 
   /**
-   * Connects to the broker (retrying while it is unreachable), declares this instance's reply
-   * queue and starts consuming it.
+   * Connects to the broker (retrying while it is unreachable), declares this instance's reply queue
+   * and starts consuming it.
    */
   public static FerryClient connect(FerryClientConfig config, MeterRegistry registry)
       throws IOException, InterruptedException {
     AmqpConnector connector = new AmqpConnector(config.amqpUri(), config.connectionName());
-    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, "ferry-deadlines");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "ferry-deadlines");
+              thread.setDaemon(true);
+              return thread;
+            });
     timer.setRemoveOnCancelPolicy(true);
     try {
       Connection connection = connector.connect();
@@ -116,23 +118,26 @@ public final class FerryClient implements Caller, AutoCloseable {
     PendingCall pendingCall = pending.register(correlationId, call.service(), timeoutMillis);
     if (pendingCall == null) {
       metrics.refused(call.service(), FerryError.OVERLOADED);
-      return CompletableFuture.completedFuture(ResponseEnvelope.ofError(
-          correlationId, FerryError.OVERLOADED, "too many pending requests", -1));
+      return CompletableFuture.completedFuture(
+          ResponseEnvelope.ofError(
+              correlationId, FerryError.OVERLOADED, "too many pending requests", -1));
     }
     long now = System.currentTimeMillis();
-    RequestEnvelope request = new RequestEnvelope(
-        call.kind(),
-        call.method(),
-        call.target(),
-        HopByHop.strip(call.headers()),
-        call.body(),
-        Ids.random128(),
-        correlationId,
-        replies.queue(),
-        now,
-        now + timeoutMillis);
-    publisher.publish(new RequestPublisher.Outgoing(
-        call.service(), EnvelopeCodec.encodeRequest(request), pendingCall));
+    RequestEnvelope request =
+        new RequestEnvelope(
+            call.kind(),
+            call.method(),
+            call.target(),
+            HopByHop.strip(call.headers()),
+            call.body(),
+            Ids.random128(),
+            correlationId,
+            replies.queue(),
+            now,
+            now + timeoutMillis);
+    publisher.publish(
+        new RequestPublisher.Outgoing(
+            call.service(), EnvelopeCodec.encodeRequest(request), pendingCall));
     CompletableFuture<ResponseEnvelope> future = pendingCall.future();
     future.whenComplete((response, failure) -> metrics.completed(pendingCall, response));
     return future;
@@ -149,7 +154,9 @@ public final class FerryClient implements Caller, AutoCloseable {
   }
 
   private static String refusalDetail(FerryError error) {
-    return error == FerryError.SHUTTING_DOWN ? "client is shutting down" : "not connected to the broker";
+    return error == FerryError.SHUTTING_DOWN
+        ? "client is shutting down"
+        : "not connected to the broker";
   }
 
   /** True when connected to the broker and consuming replies. */
@@ -171,7 +178,9 @@ public final class FerryClient implements Caller, AutoCloseable {
     return pending.awaitEmpty(timeout.toNanos());
   }
 
-  /** Fails every pending call with {@code shutting-down} and releases the connection and threads. */
+  /**
+   * Fails every pending call with {@code shutting-down} and releases the connection and threads.
+   */
   @Override
   public void close() {
     closing = true;

@@ -15,7 +15,8 @@ class AdminIT {
 
   @Test
   void reportsHealthReadinessAndMetrics() throws Exception {
-    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "admin")) {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "admin")) {
       ClientSidecar client = pair.client();
       ServerSidecar server = pair.server("http://127.0.0.1:" + echo.port());
       Http.get(client.httpPort(), "/one");
@@ -23,19 +24,23 @@ class AdminIT {
       for (int admin : new int[] {client.adminPort(), server.adminPort()}) {
         assertThat(Http.get(admin, "/healthz").statusCode()).isEqualTo(200);
       }
-      org.awaitility.Awaitility.await().untilAsserted(
-          () -> assertThat(Http.get(server.adminPort(), "/readyz").statusCode()).isEqualTo(200));
+      org.awaitility.Awaitility.await()
+          .untilAsserted(
+              () ->
+                  assertThat(Http.get(server.adminPort(), "/readyz").statusCode()).isEqualTo(200));
       assertThat(Http.get(client.adminPort(), "/readyz").statusCode()).isEqualTo(200);
       String clientMetrics = Http.get(client.adminPort(), "/metrics").body();
       assertThat(clientMetrics)
-          .contains("ferry_client_requests_total{outcome=\"ok\",service=\"" + pair.service + "\"} 1.0")
+          .contains(
+              "ferry_client_requests_total{outcome=\"ok\",service=\"" + pair.service + "\"} 1.0")
           .contains("ferry_client_request_duration_seconds_bucket")
           .contains("ferry_client_queue_time_seconds_count")
           .contains("ferry_client_pending")
           .contains("jvm_memory_used_bytes")
           .doesNotContain("guest:guest");
       assertThat(Http.get(server.adminPort(), "/metrics").body())
-          .contains("ferry_server_requests_total{outcome=\"ok\",service=\"" + pair.service + "\"} 1.0")
+          .contains(
+              "ferry_server_requests_total{outcome=\"ok\",service=\"" + pair.service + "\"} 1.0")
           .contains("ferry_server_upstream_duration_seconds_count");
     }
   }

@@ -46,8 +46,10 @@ class DeadlinesAndFailuresIT {
       pair.server("http://127.0.0.1:" + echo.port());
       long started = System.nanoTime();
 
-      HttpResponse<String> response = Http.CLIENT.send(Http.request(port, "/slow?delay=10000")
-          .header("ferry-timeout", "500ms").build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          Http.CLIENT.send(
+              Http.request(port, "/slow?delay=10000").header("ferry-timeout", "500ms").build(),
+              HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(504);
       assertThat(response.headers().firstValue("ferry-error")).hasValue("timeout");
@@ -79,7 +81,8 @@ class DeadlinesAndFailuresIT {
   void answers503NoRouteWhenTheRequestQueueIsGone() throws Exception {
     try (Pair pair = new Pair(broker, "noroute")) {
       ClientSidecar client = pair.client();
-      try (Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+      try (Connection connection = broker.newConnection();
+          Channel channel = connection.createChannel()) {
         channel.queueDelete(Topology.requestQueue(pair.service));
       }
 
@@ -96,16 +99,34 @@ class DeadlinesAndFailuresIT {
       ServerSidecar server = pair.server("http://127.0.0.1:" + echo.port());
       long before = echo.requests();
       long now = System.currentTimeMillis();
-      AmqpMessage message = EnvelopeCodec.encodeRequest(new RequestEnvelope(CallKind.HTTP, "GET", "/late",
-          List.of(), new byte[0], "m-1", "c-1", "ferry.reply.nobody", now - 2_000, now - 1_000));
+      AmqpMessage message =
+          EnvelopeCodec.encodeRequest(
+              new RequestEnvelope(
+                  CallKind.HTTP,
+                  "GET",
+                  "/late",
+                  List.of(),
+                  new byte[0],
+                  "m-1",
+                  "c-1",
+                  "ferry.reply.nobody",
+                  now - 2_000,
+                  now - 1_000));
       AMQP.BasicProperties withoutTtl = message.properties().builder().expiration(null).build();
-      try (Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+      try (Connection connection = broker.newConnection();
+          Channel channel = connection.createChannel()) {
         channel.basicPublish("", Topology.requestQueue(pair.service), withoutTtl, message.body());
       }
 
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(Http.get(server.adminPort(), "/metrics").body())
-              .contains("ferry_server_requests_total{outcome=\"expired\",service=\"" + pair.service + "\"} 1.0"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(Http.get(server.adminPort(), "/metrics").body())
+                      .contains(
+                          "ferry_server_requests_total{outcome=\"expired\",service=\""
+                              + pair.service
+                              + "\"} 1.0"));
       assertThat(echo.requests()).isEqualTo(before);
       assertThat(Queues.ready(broker, Topology.requestQueue(pair.service))).isZero();
     }

@@ -20,30 +20,52 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGTERM to a server sidecar process mid-request: the request completes and the process exits 0. */
+/**
+ * SIGTERM to a server sidecar process mid-request: the request completes and the process exits 0.
+ */
 class DrainIT {
   @RegisterExtension static final RabbitBroker broker = new RabbitBroker();
 
   @Test
   void finishesInFlightRequestsOnSigtermAndExitsZero(@TempDir Path dir) throws Exception {
-    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "drain")) {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "drain")) {
       int port = pair.client().httpPort();
       int admin = freePort();
       Path log = dir.resolve("server.log");
-      ProcessBuilder builder = new ProcessBuilder(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), ServerSidecarMain.class.getName(),
-          "--service", pair.service, "--upstream", "http://127.0.0.1:" + echo.port(),
-          "--admin-host", "127.0.0.1", "--admin-port", Integer.toString(admin), "--queue-type", "classic"))
-          .redirectErrorStream(true).redirectOutput(log.toFile());
-      builder.environment().put("FERRY_AMQP_URI", broker.uri()); // As in a pod: from the environment.
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  List.of(
+                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                      "-cp",
+                      System.getProperty("java.class.path"),
+                      ServerSidecarMain.class.getName(),
+                      "--service",
+                      pair.service,
+                      "--upstream",
+                      "http://127.0.0.1:" + echo.port(),
+                      "--admin-host",
+                      "127.0.0.1",
+                      "--admin-port",
+                      Integer.toString(admin),
+                      "--queue-type",
+                      "classic"))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
+      builder
+          .environment()
+          .put("FERRY_AMQP_URI", broker.uri()); // As in a pod: from the environment.
       Process server = builder.start();
       try {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
             .until(() -> Http.get(admin, "/readyz").statusCode() == 200);
         long before = echo.requests();
-        CompletableFuture<HttpResponse<String>> pending = Http.CLIENT.sendAsync(
-            Http.request(port, "/slow?delay=1500").build(), HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> pending =
+            Http.CLIENT.sendAsync(
+                Http.request(port, "/slow?delay=1500").build(),
+                HttpResponse.BodyHandlers.ofString());
         await().atMost(Duration.ofSeconds(10)).until(() -> echo.requests() > before);
 
         server.destroy(); // SIGTERM
@@ -55,7 +77,9 @@ class DrainIT {
         assertThat(server.exitValue()).isZero();
         assertThat(Queues.ready(broker, Topology.requestQueue(pair.service))).isZero();
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(output).contains("drained in-flight requests complete=true").doesNotContain(":guest@");
+        assertThat(output)
+            .contains("drained in-flight requests complete=true")
+            .doesNotContain(":guest@");
       } finally {
         server.destroyForcibly();
       }
@@ -67,5 +91,4 @@ class DrainIT {
       return socket.getLocalPort();
     }
   }
-
 }

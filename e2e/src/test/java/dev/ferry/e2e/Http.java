@@ -12,24 +12,29 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** HTTP/1.1 from the caller's side: java.net.http for ordinary calls, a raw socket for bad input. */
+/**
+ * HTTP/1.1 from the caller's side: java.net.http for ordinary calls, a raw socket for bad input.
+ */
 final class Http {
-  static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   private Http() {}
 
   static HttpRequest.Builder request(int port, String target) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target)).timeout(Duration.ofSeconds(30));
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + target))
+        .timeout(Duration.ofSeconds(30));
   }
 
   static HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
     return CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  static HttpResponse<String> get(int port, String target) throws IOException, InterruptedException {
+  static HttpResponse<String> get(int port, String target)
+      throws IOException, InterruptedException {
     return CLIENT.send(request(port, target).build(), HttpResponse.BodyHandlers.ofString());
   }
 

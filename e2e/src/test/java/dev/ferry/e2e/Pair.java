@@ -23,9 +23,23 @@ final class Pair implements AutoCloseable {
   }
 
   ClientSidecar client(String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of(
-        "--amqp-uri", broker.uri(), "--service", service, "--http-host", "127.0.0.1",
-        "--http-port", "0", "--admin-host", "127.0.0.1", "--admin-port", "0", "--queue-type", "classic"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--amqp-uri",
+                broker.uri(),
+                "--service",
+                service,
+                "--http-host",
+                "127.0.0.1",
+                "--http-port",
+                "0",
+                "--admin-host",
+                "127.0.0.1",
+                "--admin-port",
+                "0",
+                "--queue-type",
+                "classic"));
     args.addAll(List.of(extra));
     ClientSidecar client = ClientSidecarMain.start(args.toArray(String[]::new));
     started.add(client);
@@ -33,9 +47,23 @@ final class Pair implements AutoCloseable {
   }
 
   ServerSidecar server(String upstream, String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of(
-        "--amqp-uri", broker.uri(), "--service", service, "--upstream", upstream,
-        "--admin-host", "127.0.0.1", "--admin-port", "0", "--queue-type", "classic", "--drain-timeout", "5s"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--amqp-uri",
+                broker.uri(),
+                "--service",
+                service,
+                "--upstream",
+                upstream,
+                "--admin-host",
+                "127.0.0.1",
+                "--admin-port",
+                "0",
+                "--queue-type",
+                "classic",
+                "--drain-timeout",
+                "5s"));
     args.addAll(List.of(extra));
     ServerSidecar server = ServerSidecarMain.start(args.toArray(String[]::new));
     started.add(server);

@@ -27,23 +27,29 @@ class PoisonMessageIT {
 
   @Test
   void deadLettersGarbageAnswersItsCallerAndKeepsServing() throws Exception {
-    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "poison");
-        Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "poison");
+        Connection connection = broker.newConnection();
+        Channel channel = connection.createChannel()) {
       int port = pair.client().httpPort();
       pair.server("http://127.0.0.1:" + echo.port());
       String replyQueue = Topology.replyQueue("test-" + pair.service);
       broker.deleteAfterTest(replyQueue);
       Topology.declareReplyQueue(channel, replyQueue);
 
-      channel.basicPublish("", Topology.requestQueue(pair.service), new AMQP.BasicProperties.Builder()
-          .correlationId("garbage-1").replyTo(replyQueue).build(), "not a request".getBytes(StandardCharsets.UTF_8));
+      channel.basicPublish(
+          "",
+          Topology.requestQueue(pair.service),
+          new AMQP.BasicProperties.Builder().correlationId("garbage-1").replyTo(replyQueue).build(),
+          "not a request".getBytes(StandardCharsets.UTF_8));
 
       ResponseEnvelope reply = awaitReply(channel, replyQueue);
       assertThat(reply.correlationId()).isEqualTo("garbage-1");
       assertThat(reply.error()).isEqualTo(FerryError.PROTOCOL_ERROR);
       assertThat(new String(reply.body(), StandardCharsets.UTF_8)).contains("headers");
       GetResponse deadLetter = awaitMessage(channel, Topology.deadLetterQueue(pair.service));
-      assertThat(new String(deadLetter.getBody(), StandardCharsets.UTF_8)).isEqualTo("not a request");
+      assertThat(new String(deadLetter.getBody(), StandardCharsets.UTF_8))
+          .isEqualTo("not a request");
       assertThat(deadLetter.getProps().getHeaders()).containsKey("ferry-dead-letter-reason");
       assertThat(Http.get(port, "/still-serving").statusCode()).isEqualTo(200);
     }
@@ -51,8 +57,10 @@ class PoisonMessageIT {
 
   @Test
   void refusesAnUnknownProtocolVersionWithoutGuessing() throws Exception {
-    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "version");
-        Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "version");
+        Connection connection = broker.newConnection();
+        Channel channel = connection.createChannel()) {
       pair.server("http://127.0.0.1:" + echo.port());
       String replyQueue = Topology.replyQueue("test-" + pair.service);
       broker.deleteAfterTest(replyQueue);
@@ -60,8 +68,15 @@ class PoisonMessageIT {
       Map<String, Object> headers = new HashMap<>();
       headers.put(EnvelopeCodec.H_VERSION, 2);
 
-      channel.basicPublish("", Topology.requestQueue(pair.service), new AMQP.BasicProperties.Builder()
-          .type(EnvelopeCodec.TYPE_REQUEST).correlationId("v2").replyTo(replyQueue).headers(headers).build(),
+      channel.basicPublish(
+          "",
+          Topology.requestQueue(pair.service),
+          new AMQP.BasicProperties.Builder()
+              .type(EnvelopeCodec.TYPE_REQUEST)
+              .correlationId("v2")
+              .replyTo(replyQueue)
+              .headers(headers)
+              .build(),
           new byte[0]);
 
       ResponseEnvelope reply = awaitReply(channel, replyQueue);
@@ -78,10 +93,13 @@ class PoisonMessageIT {
 
   private static GetResponse awaitMessage(Channel channel, String queue) {
     AtomicReference<GetResponse> got = new AtomicReference<>();
-    await().atMost(Duration.ofSeconds(10)).until(() -> {
-      got.set(channel.basicGet(queue, true));
-      return got.get() != null;
-    });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              got.set(channel.basicGet(queue, true));
+              return got.get() != null;
+            });
     return got.get();
   }
 }

@@ -10,7 +10,8 @@ final class Queues {
 
   /** Ready messages in {@code queue}, or -1 when it does not exist. */
   static long ready(RabbitBroker broker, String queue) throws Exception {
-    try (Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+    try (Connection connection = broker.newConnection();
+        Channel channel = connection.createChannel()) {
       return channel.queueDeclarePassive(queue).getMessageCount();
     } catch (java.io.IOException e) {
       return -1;

@@ -22,24 +22,40 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A request the broker delivers again reaches the service marked, with a stable idempotency key. */
+/**
+ * A request the broker delivers again reaches the service marked, with a stable idempotency key.
+ */
 class RedeliveryIT {
   @RegisterExtension static final RabbitBroker broker = new RabbitBroker();
 
   @Test
   void marksRedeliveredRequestsAndKeepsTheirIdempotencyKey() throws Exception {
-    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "redeliver");
-        Connection connection = broker.newConnection(); Channel channel = connection.createChannel()) {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "redeliver");
+        Connection connection = broker.newConnection();
+        Channel channel = connection.createChannel()) {
       String queue = Topology.requestQueue(pair.service);
       String replyQueue = Topology.replyQueue("test-" + pair.service);
       broker.deleteAfterTest(replyQueue);
       Topology.declareRequestQueue(connection, pair.service, QueueType.CLASSIC);
       Topology.declareReplyQueue(channel, replyQueue);
       long now = System.currentTimeMillis();
-      AmqpMessage message = EnvelopeCodec.encodeRequest(new RequestEnvelope(CallKind.HTTP, "GET", "/again",
-          List.of(new Header("Host", "svc")), new byte[0], "message-42", "corr-42", replyQueue, now, now + 30_000));
+      AmqpMessage message =
+          EnvelopeCodec.encodeRequest(
+              new RequestEnvelope(
+                  CallKind.HTTP,
+                  "GET",
+                  "/again",
+                  List.of(new Header("Host", "svc")),
+                  new byte[0],
+                  "message-42",
+                  "corr-42",
+                  replyQueue,
+                  now,
+                  now + 30_000));
       channel.basicPublish("", queue, message.properties(), message.body());
-      // A consumer that takes the request and dies without acking it: the broker requeues it, redelivered.
+      // A consumer that takes the request and dies without acking it: the broker requeues it,
+      // redelivered.
       try (Channel doomed = connection.createChannel()) {
         await().atMost(Duration.ofSeconds(10)).until(() -> doomed.basicGet(queue, false) != null);
       }
@@ -47,16 +63,21 @@ class RedeliveryIT {
       pair.server("http://127.0.0.1:" + echo.port());
 
       AtomicReference<GetResponse> got = new AtomicReference<>();
-      await().atMost(Duration.ofSeconds(10)).until(() -> {
-        got.set(channel.basicGet(replyQueue, true));
-        return got.get() != null;
-      });
-      ResponseEnvelope reply = EnvelopeCodec.decodeResponse(got.get().getProps(), got.get().getBody());
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                got.set(channel.basicGet(replyQueue, true));
+                return got.get() != null;
+              });
+      ResponseEnvelope reply =
+          EnvelopeCodec.decodeResponse(got.get().getProps(), got.get().getBody());
       assertThat(reply.correlationId()).isEqualTo("corr-42");
       assertThat(reply.status()).isEqualTo(200);
-      assertThat(reply.headers()).contains(
-          new Header("x-echo-h-ferry-redelivered", "true"),
-          new Header("x-echo-h-idempotency-key", "message-42"));
+      assertThat(reply.headers())
+          .contains(
+              new Header("x-echo-h-ferry-redelivered", "true"),
+              new Header("x-echo-h-idempotency-key", "message-42"));
     }
   }
 }

@@ -20,11 +20,15 @@ class ScaleFromZeroIT {
 
   @Test
   void holdsARequestUntilTheFirstServerSidecarStarts() throws Exception {
-    try (EchoServer echo = EchoServer.start("127.0.0.1", 0); Pair pair = new Pair(broker, "zero")) {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "zero")) {
       int port = pair.client().httpPort();
-      CompletableFuture<HttpResponse<String>> pending = Http.CLIENT.sendAsync(
-          Http.request(port, "/cold?q=1").POST(HttpRequest.BodyPublishers.ofString("wake up")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> pending =
+          Http.CLIENT.sendAsync(
+              Http.request(port, "/cold?q=1")
+                  .POST(HttpRequest.BodyPublishers.ofString("wake up"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       String queue = Topology.requestQueue(pair.service);
       await().atMost(Duration.ofSeconds(10)).until(() -> Queues.ready(broker, queue) == 1);
       assertThat(pending).isNotDone();
@@ -34,7 +38,8 @@ class ScaleFromZeroIT {
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("wake up");
-      assertThat(Long.parseLong(response.headers().firstValue("ferry-queue-time").orElseThrow())).isPositive();
+      assertThat(Long.parseLong(response.headers().firstValue("ferry-queue-time").orElseThrow()))
+          .isPositive();
       assertThat(Queues.ready(broker, queue)).isZero();
     }
   }

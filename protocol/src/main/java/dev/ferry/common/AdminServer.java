@@ -37,7 +37,8 @@ public final class AdminServer implements AutoCloseable {
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 16);
     } catch (IOException e) {
-      throw new IOException("--admin-port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new IOException(
+          "--admin-port: cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
     server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
     server.createContext(
@@ -74,7 +75,8 @@ public final class AdminServer implements AutoCloseable {
   private static void respond(HttpExchange exchange, int status, String type, String body)
       throws IOException {
     try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+      if (!"GET".equals(exchange.getRequestMethod())
+          && !"HEAD".equals(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(405, -1);
         return;
       }

@@ -48,7 +48,8 @@ public final class AmqpConnector implements AutoCloseable {
       throw new Cli.ConfigException("--amqp-uri: not a valid AMQP URI: " + redact(uri));
     }
     if (factory.getVirtualHost().isEmpty()) {
-      // "amqp://host:5672/" names the empty vhost by the letter of the URI spec; everyone means "/".
+      // "amqp://host:5672/" names the empty vhost by the letter of the URI spec; everyone means
+      // "/".
       factory.setVirtualHost("/");
     }
     factory.setAutomaticRecoveryEnabled(true);
@@ -90,8 +91,11 @@ public final class AmqpConnector implements AutoCloseable {
         return opened;
       } catch (IOException | TimeoutException e) {
         if (!warned) {
-          logger.warn("broker unreachable, retrying every {}s uri={} cause={}",
-              RETRY.toSeconds(), redactedUri, describe(e));
+          logger.warn(
+              "broker unreachable, retrying every {}s uri={} cause={}",
+              RETRY.toSeconds(),
+              redactedUri,
+              describe(e));
           warned = true;
         }
         Thread.sleep(RETRY.toMillis());

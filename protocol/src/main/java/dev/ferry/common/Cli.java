@@ -75,6 +75,10 @@ public final class Cli {
       LoggerFactory.getLogger(Cli.class).error("cannot start: {}", e.getMessage());
       sidecar.close();
       return 1;
+    } catch (RuntimeException e) {
+      LoggerFactory.getLogger(Cli.class).error("cannot start", e);
+      sidecar.close();
+      return 1;
     }
   }
 
@@ -104,7 +108,9 @@ public final class Cli {
     }
     StringBuilder choices = new StringBuilder();
     for (E constant : type.getEnumConstants()) {
-      choices.append(choices.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+      choices
+          .append(choices.length() == 0 ? "" : ", ")
+          .append(constant.name().toLowerCase(Locale.ROOT));
     }
     throw new ConfigException(flag + ": '" + value + "' (expected: one of " + choices + ")");
   }

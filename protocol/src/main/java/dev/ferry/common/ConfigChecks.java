@@ -4,7 +4,10 @@ import dev.ferry.common.Cli.ConfigException;
 import dev.ferry.protocol.Topology;
 import java.time.Duration;
 
-/** Validation shared by the sidecars' config records; each failure names the flag and the expectation. */
+/**
+ * Validation shared by the sidecars' config records; each failure names the flag and the
+ * expectation.
+ */
 public final class ConfigChecks {
   /** The largest body a sidecar accepts: Netty aggregates into one buffer indexed by int. */
   public static final long MAX_BODY_LIMIT = 512L * 1024 * 1024;
@@ -17,6 +20,13 @@ public final class ConfigChecks {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("--" + e.getMessage());
     }
+  }
+
+  /**
+   * Throws a {@link ConfigException} naming {@code --amqp-uri} unless {@code uri} is an AMQP URI.
+   */
+  public static void amqpUri(String uri) {
+    AmqpConnector.factory(uri);
   }
 
   public static void port(String flag, int port) {
@@ -39,7 +49,8 @@ public final class ConfigChecks {
 
   public static void bodySize(String flag, long size) {
     if (size < 0 || size > MAX_BODY_LIMIT) {
-      throw new ConfigException(flag + ": " + size + " (expected: 0.." + MAX_BODY_LIMIT + " bytes)");
+      throw new ConfigException(
+          flag + ": " + size + " (expected: 0.." + MAX_BODY_LIMIT + " bytes)");
     }
   }
 }

@@ -21,7 +21,9 @@ public final class ConfirmTracker<T> {
     unconfirmed.put(sequence, value);
   }
 
-  /** Forgets publish {@code sequence} (it failed before reaching the broker); its value, or null. */
+  /**
+   * Forgets publish {@code sequence} (it failed before reaching the broker); its value, or null.
+   */
   public T remove(long sequence) {
     return unconfirmed.remove(sequence);
   }

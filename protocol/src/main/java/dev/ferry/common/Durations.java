@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations written as a whole number and a unit: {@code 1500ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
+/**
+ * Parses durations written as a whole number and a unit: {@code 1500ms}, {@code 5s}, {@code 2m},
+ * {@code 1h}.
+ */
 public final class Durations {
   private static final Pattern FORMAT = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
 
@@ -15,7 +18,9 @@ public final class Durations {
     Matcher matcher = FORMAT.matcher(text == null ? "" : text.trim());
     if (!matcher.matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a duration (expected: a whole number and ms, s, m or h, e.g. 1500ms, 5s, 2m)");
+          "'"
+              + text
+              + "' is not a duration (expected: a whole number and ms, s, m or h, e.g. 1500ms, 5s, 2m)");
     }
     long amount = Long.parseLong(matcher.group(1));
     return switch (matcher.group(2)) {

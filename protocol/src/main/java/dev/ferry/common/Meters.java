@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-/** The Prometheus registry a sidecar exposes on {@code /metrics}, with the JVM's own meters bound. */
+/**
+ * The Prometheus registry a sidecar exposes on {@code /metrics}, with the JVM's own meters bound.
+ */
 public final class Meters {
   private Meters() {}
 

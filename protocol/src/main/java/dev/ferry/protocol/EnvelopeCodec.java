@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Encodes request and response envelopes as AMQP messages, and decodes them with strict
- * validation. Stateless and thread-safe. PROTOCOL.md is the specification this class implements.
+ * Encodes request and response envelopes as AMQP messages, and decodes them with strict validation.
+ * Stateless and thread-safe. PROTOCOL.md is the specification this class implements.
  */
 public final class EnvelopeCodec {
   /** The protocol version this codec writes and the only one it reads. */
@@ -52,7 +52,9 @@ public final class EnvelopeCodec {
     headers.put(H_HEADERS, encodeHeaders(request.headers()));
     headers.put(H_SENT_AT, request.sentAtMillis());
     headers.put(H_DEADLINE, request.deadlineMillis());
-    long ttl = Math.min(MAX_EXPIRATION_MILLIS, Math.max(1, request.deadlineMillis() - request.sentAtMillis()));
+    long ttl =
+        Math.min(
+            MAX_EXPIRATION_MILLIS, Math.max(1, request.deadlineMillis() - request.sentAtMillis()));
     AMQP.BasicProperties properties =
         new AMQP.BasicProperties.Builder()
             .type(TYPE_REQUEST)
@@ -99,7 +101,8 @@ public final class EnvelopeCodec {
     String kindName = Fields.string(headers, H_KIND);
     CallKind kind = CallKind.fromWire(kindName);
     if (kind == null) {
-      throw MalformedMessageException.of(H_KIND, "unknown kind '" + kindName + "' (expected: http or grpc)");
+      throw MalformedMessageException.of(
+          H_KIND, "unknown kind '" + kindName + "' (expected: http or grpc)");
     }
     String method = Fields.nonEmpty(H_METHOD, Fields.string(headers, H_METHOD));
     String target = Fields.string(headers, H_TARGET);
@@ -138,9 +141,10 @@ public final class EnvelopeCodec {
         throw MalformedMessageException.of(H_ERROR, "unknown error code '" + code + "'");
       }
     }
-    long queueMillis = headers.containsKey(H_QUEUE_MILLIS)
-        ? Fields.nonNegative(H_QUEUE_MILLIS, Fields.integer(headers, H_QUEUE_MILLIS))
-        : -1;
+    long queueMillis =
+        headers.containsKey(H_QUEUE_MILLIS)
+            ? Fields.nonNegative(H_QUEUE_MILLIS, Fields.integer(headers, H_QUEUE_MILLIS))
+            : -1;
     return new ResponseEnvelope(
         Fields.property("correlation_id", properties.getCorrelationId()),
         (int) status,
@@ -159,14 +163,20 @@ public final class EnvelopeCodec {
     return values;
   }
 
-  /** One octet per character; a character above U+00FF is a caller's bug, not something to mangle. */
+  /**
+   * One octet per character; a character above U+00FF is a caller's bug, not something to mangle.
+   */
   private static LongString bytes(String latin1) {
     byte[] octets = new byte[latin1.length()];
     for (int i = 0; i < octets.length; i++) {
       char c = latin1.charAt(i);
       if (c > 0xff) {
-        throw new IllegalArgumentException("character U+" + Integer.toHexString(c) + " at offset " + i
-            + " is not an octet (expected: U+0000..U+00FF)");
+        throw new IllegalArgumentException(
+            "character U+"
+                + Integer.toHexString(c)
+                + " at offset "
+                + i
+                + " is not an octet (expected: U+0000..U+00FF)");
       }
       octets[i] = (byte) c;
     }

@@ -63,7 +63,8 @@ public enum FerryError {
 
   /** The short plain-text body of an HTTP error reply: {@code ferry: <code>: <detail>\n}. */
   public byte[] describe(String detail) {
-    String text = detail == null || detail.isEmpty() ? "ferry: " + code : "ferry: " + code + ": " + detail;
+    String text =
+        detail == null || detail.isEmpty() ? "ferry: " + code : "ferry: " + code + ": " + detail;
     return (text + "\n").getBytes(StandardCharsets.UTF_8);
   }
 

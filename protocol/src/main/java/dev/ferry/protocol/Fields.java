@@ -49,9 +49,15 @@ final class Fields {
   /** A request's reply queue must be a Ferry reply queue, never an arbitrary queue. */
   static String replyTo(String value) throws MalformedMessageException {
     property("reply_to", value);
-    if (!value.startsWith(Topology.REPLY_PREFIX) || value.length() == Topology.REPLY_PREFIX.length()) {
+    if (!value.startsWith(Topology.REPLY_PREFIX)
+        || value.length() == Topology.REPLY_PREFIX.length()) {
       throw MalformedMessageException.of(
-          "reply_to", "'" + printable(value) + "' is not a Ferry reply queue (expected: " + Topology.REPLY_PREFIX + "<instance>)");
+          "reply_to",
+          "'"
+              + printable(value)
+              + "' is not a Ferry reply queue (expected: "
+              + Topology.REPLY_PREFIX
+              + "<instance>)");
     }
     return value;
   }
@@ -69,7 +75,9 @@ final class Fields {
     if (value == null) {
       throw MalformedMessageException.of(name, "missing");
     }
-    if (value instanceof Integer || value instanceof Long || value instanceof Short
+    if (value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
         || value instanceof Byte) {
       return ((Number) value).longValue();
     }
@@ -132,7 +140,8 @@ final class Fields {
     }
     if (items.size() / 2 > EnvelopeCodec.MAX_HEADER_FIELDS) {
       throw MalformedMessageException.of(
-          name, items.size() / 2 + " fields (expected: <= " + EnvelopeCodec.MAX_HEADER_FIELDS + ")");
+          name,
+          items.size() / 2 + " fields (expected: <= " + EnvelopeCodec.MAX_HEADER_FIELDS + ")");
     }
     List<Header> result = new ArrayList<>(items.size() / 2);
     for (int i = 0; i < items.size(); i += 2) {

@@ -9,8 +9,8 @@ import java.util.Set;
 /**
  * Removes hop-by-hop headers (RFC 9110, section 7.6.1), which describe one connection and must not
  * travel across the queue: {@code Connection}, {@code Keep-Alive}, {@code Transfer-Encoding},
- * {@code TE}, {@code Trailer}, {@code Upgrade}, {@code Proxy-*}, and every header named in
- * {@code Connection}.
+ * {@code TE}, {@code Trailer}, {@code Upgrade}, {@code Proxy-*}, and every header named in {@code
+ * Connection}.
  */
 public final class HopByHop {
   private static final Set<String> ALWAYS =

@@ -2,7 +2,10 @@ package dev.ferry.protocol;
 
 import java.security.SecureRandom;
 
-/** Random, unguessable identifiers: 128 bits from a {@link SecureRandom}, as 32 lowercase hex digits. */
+/**
+ * Random, unguessable identifiers: 128 bits from a {@link SecureRandom}, as 32 lowercase hex
+ * digits.
+ */
 public final class Ids {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final char[] HEX = "0123456789abcdef".toCharArray();

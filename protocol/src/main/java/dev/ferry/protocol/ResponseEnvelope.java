@@ -13,8 +13,8 @@ import java.util.List;
  * @param headers end-to-end response headers in received order
  * @param body the response body, raw bytes
  * @param error the sidecar error, or {@code null} when this is the service's own answer
- * @param queueMillis how long the request waited in the queue before the server sidecar took it;
- *     -1 when unknown
+ * @param queueMillis how long the request waited in the queue before the server sidecar took it; -1
+ *     when unknown
  */
 public record ResponseEnvelope(
     String correlationId,

@@ -17,12 +17,16 @@ import java.util.regex.Pattern;
 public final class Topology {
   /** Prefix of a service's request queue: {@code ferry.req.<service>}. */
   public static final String REQUEST_PREFIX = "ferry.req.";
+
   /** Prefix of a service's dead-letter queue: {@code ferry.dlq.<service>}. */
   public static final String DEAD_LETTER_PREFIX = "ferry.dlq.";
+
   /** Prefix of a client sidecar instance's reply queue: {@code ferry.reply.<instance>}. */
   public static final String REPLY_PREFIX = "ferry.reply.";
+
   /** A reply queue is deleted by the broker after this long without a consumer. */
   public static final int REPLY_QUEUE_EXPIRES_MILLIS = 60_000;
+
   /** The dead-letter queue keeps at most this many messages, dropping the oldest. */
   public static final int DEAD_LETTER_MAX_LENGTH = 10_000;
 
@@ -31,11 +35,15 @@ public final class Topology {
 
   private Topology() {}
 
-  /** Checks a service name: 1 to 200 of {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit. */
+  /**
+   * Checks a service name: 1 to 200 of {@code A-Z a-z 0-9 . _ -}, starting with a letter or digit.
+   */
   public static String checkServiceName(String service) {
     if (service == null || !SERVICE_NAME.matcher(service).matches()) {
       throw new IllegalArgumentException(
-          "service: '" + service + "' (expected: 1-200 of A-Z a-z 0-9 . _ -, not starting with . _ -)");
+          "service: '"
+              + service
+              + "' (expected: 1-200 of A-Z a-z 0-9 . _ -, not starting with . _ -)");
     }
     return service;
   }
@@ -76,8 +84,8 @@ public final class Topology {
 
   /**
    * Declares a client instance's reply queue on {@code channel}: not durable, not exclusive (so it
-   * outlives a connection blip), deleted by the broker {@link #REPLY_QUEUE_EXPIRES_MILLIS} after its
-   * last consumer went away.
+   * outlives a connection blip), deleted by the broker {@link #REPLY_QUEUE_EXPIRES_MILLIS} after
+   * its last consumer went away.
    */
   public static void declareReplyQueue(Channel channel, String queue) throws IOException {
     Map<String, Object> arguments = new LinkedHashMap<>();

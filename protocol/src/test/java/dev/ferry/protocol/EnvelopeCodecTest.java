@@ -247,8 +247,18 @@ class EnvelopeCodecTest {
 
     @Test
     void capsTheExpirationAtTheBrokersLimit() {
-      RequestEnvelope distant = new RequestEnvelope(CallKind.HTTP, "GET", "/", List.of(), new byte[0],
-          "m", "c", "ferry.reply.r", SENT_AT, Long.MAX_VALUE);
+      RequestEnvelope distant =
+          new RequestEnvelope(
+              CallKind.HTTP,
+              "GET",
+              "/",
+              List.of(),
+              new byte[0],
+              "m",
+              "c",
+              "ferry.reply.r",
+              SENT_AT,
+              Long.MAX_VALUE);
       assertThat(EnvelopeCodec.encodeRequest(distant).properties().getExpiration())
           .isEqualTo(Long.toString(EnvelopeCodec.MAX_EXPIRATION_MILLIS));
     }

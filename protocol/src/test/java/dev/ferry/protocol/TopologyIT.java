@@ -130,8 +130,7 @@ class TopologyIT {
       assertThat(channel.queueDeclarePassive(queue).getMessageCount()).isEqualTo(1);
       GetResponse kept = channel.basicGet(queue, true);
       assertThat(kept.getProps().getMessageId()).isEqualTo("dead");
-      assertThat(kept.getProps().getHeaders().get("ferry-dead-letter-reason"))
-          .hasToString(reason);
+      assertThat(kept.getProps().getHeaders().get("ferry-dead-letter-reason")).hasToString(reason);
     }
   }
 

@@ -59,7 +59,8 @@ public final class RabbitBroker implements BeforeEachCallback, AfterEachCallback
 
   /** A service name no other test uses; its queues are deleted after the test. */
   public String newService(String hint) {
-    String service = "t" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + "-" + hint;
+    String service =
+        "t" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + "-" + hint;
     services.add(service);
     return service;
   }

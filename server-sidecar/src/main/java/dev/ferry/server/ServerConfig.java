@@ -10,8 +10,8 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * The server sidecar's configuration, built once from flags and {@code FERRY_*} variables by
- * {@link ServerSidecarMain}; each field names its flag there. Validated here.
+ * The server sidecar's configuration, built once from flags and {@code FERRY_*} variables by {@link
+ * ServerSidecarMain}; each field names its flag there. Validated here.
  */
 record ServerConfig(
     String amqpUri,
@@ -25,12 +25,15 @@ record ServerConfig(
     Duration drainTimeout) {
 
   ServerConfig {
-    requireNonNull(amqpUri, "amqpUri");
+    ConfigChecks.amqpUri(amqpUri);
     ConfigChecks.service(service);
     requireNonNull(queueType, "queueType");
-    if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null
-        || upstream.getRawQuery() != null || upstream.getRawFragment() != null) {
-      throw new ConfigException("--upstream: '" + upstream + "' (expected: http://HOST[:PORT][/BASE-PATH])");
+    if (!"http".equals(upstream.getScheme())
+        || upstream.getHost() == null
+        || upstream.getRawQuery() != null
+        || upstream.getRawFragment() != null) {
+      throw new ConfigException(
+          "--upstream: '" + upstream + "' (expected: http://HOST[:PORT][/BASE-PATH])");
     }
     if (concurrency <= 0 || concurrency > 65535) {
       throw new ConfigException("--concurrency: " + concurrency + " (expected: 1..65535)");
@@ -46,9 +49,24 @@ record ServerConfig(
 
   /** The configuration as one log line, with the broker password redacted. */
   String describe() {
-    return "service=" + service + " amqp_uri=" + AmqpConnector.redact(amqpUri)
-        + " queue_type=" + queueType.argument() + " upstream=" + upstream
-        + " concurrency=" + concurrency + " admin=" + adminHost + ":" + adminPort
-        + " max_body_size=" + maxBodySize + " drain_timeout=" + drainTimeout.toMillis() + "ms";
+    return "service="
+        + service
+        + " amqp_uri="
+        + AmqpConnector.redact(amqpUri)
+        + " queue_type="
+        + queueType.argument()
+        + " upstream="
+        + upstream
+        + " concurrency="
+        + concurrency
+        + " admin="
+        + adminHost
+        + ":"
+        + adminPort
+        + " max_body_size="
+        + maxBodySize
+        + " drain_timeout="
+        + drainTimeout.toMillis()
+        + "ms";
   }
 }

@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running server sidecar. Starts admin endpoint, broker connection, queues, upstream client
- * and consumer in that order; stops in reverse: not-ready, stop consuming, finish in-flight
- * requests (publish and confirm their replies, ack) within {@code --drain-timeout}, close.
+ * The running server sidecar. Starts admin endpoint, broker connection, queues, upstream client and
+ * consumer in that order; stops in reverse: not-ready, stop consuming, finish in-flight requests
+ * (publish and confirm their replies, ack) within {@code --drain-timeout}, close.
  */
 public final class ServerSidecar implements Sidecar {
   private static final Logger logger = LoggerFactory.getLogger(ServerSidecar.class);
@@ -43,7 +43,8 @@ public final class ServerSidecar implements Sidecar {
 
   ServerSidecar(ServerConfig config) {
     this.config = config;
-    this.connector = new AmqpConnector(config.amqpUri(), "ferry-server-sidecar:" + config.service());
+    this.connector =
+        new AmqpConnector(config.amqpUri(), "ferry-server-sidecar:" + config.service());
   }
 
   @Override
@@ -51,7 +52,9 @@ public final class ServerSidecar implements Sidecar {
     logger.info("starting ferry server sidecar {}", config.describe());
     readiness.add("started", () -> started);
     admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
-    probe = new UpstreamProbe(config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);
+    probe =
+        new UpstreamProbe(
+            config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);
     readiness.add("upstream", probe::isReachable);
     Connection connection = connector.connect();
     readiness.add("broker", connector::isUsable);
@@ -61,11 +64,18 @@ public final class ServerSidecar implements Sidecar {
     writer = new AmqpWriter(connection);
     FunctionCounter.builder("ferry.server.replies.returned", writer, AmqpWriter::returnedReplies)
         .description("Replies the broker could not route: their caller's reply queue was gone")
-        .tag("service", config.service()).register(registry);
+        .tag("service", config.service())
+        .register(registry);
     FunctionCounter.builder("ferry.broker.recoveries", connector, AmqpConnector::recoveries)
-        .tag("sidecar", "server").register(registry);
-    Dispatcher dispatcher = new Dispatcher(
-        config.service(), writer, upstream, new DispatchMetrics(registry, config.service(), inFlight), inFlight);
+        .tag("sidecar", "server")
+        .register(registry);
+    Dispatcher dispatcher =
+        new Dispatcher(
+            config.service(),
+            writer,
+            upstream,
+            new DispatchMetrics(registry, config.service(), inFlight),
+            inFlight);
     consumer = new RequestConsumer(connection, config.service(), config.concurrency(), writer);
     readiness.add("consuming", consumer::isConsuming);
     consumer.start(dispatcher::handle);

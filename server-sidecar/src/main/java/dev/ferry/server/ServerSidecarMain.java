@@ -2,8 +2,8 @@ package dev.ferry.server;
 
 import dev.ferry.common.Cli;
 import dev.ferry.protocol.QueueType;
-import java.net.URI;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -24,41 +24,73 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ServerSidecarMain implements Callable<Integer> {
-  @Option(names = "--amqp-uri", paramLabel = "URI",
+  @Option(
+      names = "--amqp-uri",
+      paramLabel = "URI",
       description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
-      defaultValue = "amqp://guest:guest@127.0.0.1:5672/", showDefaultValue = CommandLine.Help.Visibility.NEVER)
+      defaultValue = "amqp://guest:guest@127.0.0.1:5672/",
+      showDefaultValue = CommandLine.Help.Visibility.NEVER)
   String amqpUri;
 
-  @Option(names = "--service", required = true, paramLabel = "NAME",
+  @Option(
+      names = "--service",
+      required = true,
+      paramLabel = "NAME",
       description = "Ferry service to serve (queue ferry.req.NAME).")
   String service;
 
-  @Option(names = "--queue-type", paramLabel = "TYPE", defaultValue = "quorum",
-      description = "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--queue-type",
+      paramLabel = "TYPE",
+      defaultValue = "quorum",
+      description =
+          "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
   String queueType;
 
-  @Option(names = "--upstream", paramLabel = "URL", defaultValue = "http://127.0.0.1:8000",
+  @Option(
+      names = "--upstream",
+      paramLabel = "URL",
+      defaultValue = "http://127.0.0.1:8000",
       description = "The real service, http://HOST:PORT[/BASE-PATH] (default: ${DEFAULT-VALUE}).")
   URI upstream;
 
-  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16",
-      description = "Requests handled at once; also the consumer prefetch (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      defaultValue = "16",
+      description =
+          "Requests handled at once; also the consumer prefetch (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--admin-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+  @Option(
+      names = "--admin-host",
+      paramLabel = "HOST",
+      defaultValue = "0.0.0.0",
       description = "Address of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
   String adminHost;
 
-  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9091",
+  @Option(
+      names = "--admin-port",
+      paramLabel = "PORT",
+      defaultValue = "9091",
       description = "Port of /healthz, /readyz and /metrics (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--max-body-size", paramLabel = "SIZE", defaultValue = "8MiB", converter = Cli.SizeConverter.class,
-      description = "Largest response body taken from the service; larger ones become 502 upstream-invalid (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-body-size",
+      paramLabel = "SIZE",
+      defaultValue = "8MiB",
+      converter = Cli.SizeConverter.class,
+      description =
+          "Largest response body taken from the service; larger ones become 502 upstream-invalid (default: ${DEFAULT-VALUE}).")
   long maxBodySize;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
-      description = "On SIGTERM, wait this long for in-flight requests (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "On SIGTERM, wait this long for in-flight requests (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
   public static void main(String[] args) {
@@ -80,7 +112,14 @@ public final class ServerSidecarMain implements Callable<Integer> {
 
   ServerConfig config() {
     return new ServerConfig(
-        amqpUri, service, Cli.enumValue("--queue-type", QueueType.class, queueType),
-        upstream, concurrency, adminHost, adminPort, maxBodySize, drainTimeout);
+        amqpUri,
+        service,
+        Cli.enumValue("--queue-type", QueueType.class, queueType),
+        upstream,
+        concurrency,
+        adminHost,
+        adminPort,
+        maxBodySize,
+        drainTimeout);
   }
 }

@@ -24,28 +24,31 @@ class ServerSidecarMainTest {
   private final StringWriter err = new StringWriter();
 
   @ParameterizedTest(name = "{0} {1}")
-  @CsvSource(delimiter = '|', value = {
-      "--upstream      | https://x",
-      "--upstream      | ftp://x",
-      "--upstream      | http://x:8000/base?query=1",
-      "--upstream      | http:/no-host",
-      "--upstream      | ::not a uri",
-      "--concurrency   | 0",
-      "--concurrency   | 65536",
-      "--concurrency   | sixteen",
-      "--admin-port    | 65536",
-      "--admin-port    | abc",
-      "--max-body-size | lots",
-      "--max-body-size | 1GiB",
-      "--drain-timeout | 5 parsecs",
-      "--queue-type    | stream",
-      "--service       | my service",
-      "--amqp-uri      | http://not-amqp",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--upstream      | https://x",
+        "--upstream      | ftp://x",
+        "--upstream      | http://x:8000/base?query=1",
+        "--upstream      | http:/no-host",
+        "--upstream      | ::not a uri",
+        "--concurrency   | 0",
+        "--concurrency   | 65536",
+        "--concurrency   | sixteen",
+        "--admin-port    | 65536",
+        "--admin-port    | abc",
+        "--max-body-size | lots",
+        "--max-body-size | 1GiB",
+        "--drain-timeout | 5 parsecs",
+        "--queue-type    | stream",
+        "--service       | my service",
+        "--amqp-uri      | http://not-amqp",
+      })
   void exitsWithUsageAndOneLineNamingTheBadOption(String option, String value) {
-    String[] args = option.equals("--service")
-        ? new String[] {option, value}
-        : new String[] {"--service", "echo", option, value};
+    String[] args =
+        option.equals("--service")
+            ? new String[] {option, value}
+            : new String[] {"--service", "echo", option, value};
 
     int status = execute(Map.of(), args);
 
@@ -66,7 +69,8 @@ class ServerSidecarMainTest {
     int status = execute(Map.of("FERRY_CONCURRENCY", "0"), "--service", "echo");
 
     assertThat(status).isEqualTo(Cli.USAGE);
-    assertThat(err.toString()).isEqualTo("ferry-server-sidecar: --concurrency: 0 (expected: 1..65535)\n");
+    assertThat(err.toString())
+        .isEqualTo("ferry-server-sidecar: --concurrency: 0 (expected: 1..65535)\n");
   }
 
   @Test
@@ -87,9 +91,17 @@ class ServerSidecarMainTest {
 
   @Test
   void readsOptionFromFerryVariableWhenNoFlagIsGiven() {
-    ServerConfig config = parse(
-        Map.of("FERRY_DRAIN_TIMEOUT", "5s", "FERRY_UPSTREAM", "http://svc:9000/api", "FERRY_CONCURRENCY", "4"),
-        "--service", "echo");
+    ServerConfig config =
+        parse(
+            Map.of(
+                "FERRY_DRAIN_TIMEOUT",
+                "5s",
+                "FERRY_UPSTREAM",
+                "http://svc:9000/api",
+                "FERRY_CONCURRENCY",
+                "4"),
+            "--service",
+            "echo");
 
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.upstream()).isEqualTo(URI.create("http://svc:9000/api"));
@@ -98,8 +110,13 @@ class ServerSidecarMainTest {
 
   @Test
   void prefersFlagOverFerryVariable() {
-    ServerConfig config = parse(Map.of("FERRY_CONCURRENCY", "4", "FERRY_SERVICE", "other"),
-        "--service", "echo", "--concurrency", "8");
+    ServerConfig config =
+        parse(
+            Map.of("FERRY_CONCURRENCY", "4", "FERRY_SERVICE", "other"),
+            "--service",
+            "echo",
+            "--concurrency",
+            "8");
 
     assertThat(config.concurrency()).isEqualTo(8);
     assertThat(config.service()).isEqualTo("echo");
@@ -119,7 +136,8 @@ class ServerSidecarMainTest {
 
   @Test
   void documentsEveryOptionAndTheVariableMappingWithoutTheBrokerPassword() {
-    int status = execute(Map.of("FERRY_AMQP_URI", "amqp://ferry:s3cr3t-pw@rabbit:5672/prod"), "--help");
+    int status =
+        execute(Map.of("FERRY_AMQP_URI", "amqp://ferry:s3cr3t-pw@rabbit:5672/prod"), "--help");
 
     assertThat(status).isZero();
     String help = out.toString();

@@ -37,8 +37,14 @@ public final class PendingCalls {
     calls.put(correlationId, call);
     call.timeout(
         timer.schedule(
-            () -> complete(correlationId, ResponseEnvelope.ofError(
-                correlationId, FerryError.TIMEOUT, "no reply within " + timeoutMillis + " ms", -1)),
+            () ->
+                complete(
+                    correlationId,
+                    ResponseEnvelope.ofError(
+                        correlationId,
+                        FerryError.TIMEOUT,
+                        "no reply within " + timeoutMillis + " ms",
+                        -1)),
             timeoutMillis,
             TimeUnit.MILLISECONDS));
     return call;

@@ -94,5 +94,4 @@ public final class ReplyConsumer implements AutoCloseable {
   public void close() {
     AmqpChannels.closeQuietly(channel);
   }
-
 }

@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes requests with the {@code mandatory} flag and publisher confirms, many in flight at
  * once. Owns one channel and the one thread that publishes on it, so {@code basicPublish} (which
- * can block) never runs on a caller's or an event loop's thread. Declares a service's request
- * queue before its first request, so that requests wait in the queue until a server sidecar comes.
+ * can block) never runs on a caller's or an event loop's thread. Declares a service's request queue
+ * before its first request, so that requests wait in the queue until a server sidecar comes.
  *
- * <p>A request whose publish fails, is refused by the broker (nack), or cannot be routed
- * (returned) ends its call at once with a sidecar error; so does every unconfirmed request when
- * the channel is lost.
+ * <p>A request whose publish fails, is refused by the broker (nack), or cannot be routed (returned)
+ * ends its call at once with a sidecar error; so does every unconfirmed request when the channel is
+ * lost.
  */
 public final class RequestPublisher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(RequestPublisher.class);
@@ -126,13 +126,18 @@ public final class RequestPublisher implements AutoCloseable {
       unconfirmed.put(sequence, call);
       AmqpMessage message = outgoing.message();
       channel.basicPublish(
-          "", Topology.requestQueue(outgoing.service()), true, message.properties(), message.body());
+          "",
+          Topology.requestQueue(outgoing.service()),
+          true,
+          message.properties(),
+          message.body());
     } catch (IOException | ShutdownSignalException e) {
       if (sequence >= 0) {
         unconfirmed.remove(sequence);
       }
       logger.debug("publish failed correlationId={}", call.correlationId(), e);
-      pending.fail(call.correlationId(), FerryError.BROKER_UNAVAILABLE, "could not publish the request");
+      pending.fail(
+          call.correlationId(), FerryError.BROKER_UNAVAILABLE, "could not publish the request");
     }
   }
 
@@ -152,7 +157,10 @@ public final class RequestPublisher implements AutoCloseable {
       @Override
       public void handleNack(long deliveryTag, boolean multiple) {
         for (PendingCall call : unconfirmed.take(deliveryTag, multiple)) {
-          pending.fail(call.correlationId(), FerryError.BROKER_UNAVAILABLE, "the broker refused the request");
+          pending.fail(
+              call.correlationId(),
+              FerryError.BROKER_UNAVAILABLE,
+              "the broker refused the request");
         }
       }
     };
@@ -162,7 +170,9 @@ public final class RequestPublisher implements AutoCloseable {
     AMQP.BasicProperties properties = returned.getProperties();
     String correlationId = properties == null ? null : properties.getCorrelationId();
     if (correlationId != null) {
-      pending.fail(correlationId, FerryError.NO_ROUTE,
+      pending.fail(
+          correlationId,
+          FerryError.NO_ROUTE,
           "no queue " + returned.getRoutingKey() + " (" + returned.getReplyText() + ")");
     }
   }
@@ -170,8 +180,10 @@ public final class RequestPublisher implements AutoCloseable {
   private void channelLost(ShutdownSignalException cause) {
     List<PendingCall> lost = unconfirmed.takeAll();
     if (!lost.isEmpty() && !closed) {
-      logger.warn("publisher channel lost, failing unconfirmed requests count={} cause={}",
-          lost.size(), cause.getMessage());
+      logger.warn(
+          "publisher channel lost, failing unconfirmed requests count={} cause={}",
+          lost.size(),
+          cause.getMessage());
     }
     for (PendingCall call : lost) {
       pending.fail(call.correlationId(), FerryError.BROKER_UNAVAILABLE, "broker connection lost");

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -39,33 +40,47 @@ public final class HttpIngress implements AutoCloseable {
   public static HttpIngress start(Caller client, IngressConfig config)
       throws IOException, InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    HttpDecoderConfig decoder = new HttpDecoderConfig()
-        .setMaxInitialLineLength(config.maxInitialLineLength())
-        .setMaxHeaderSize(config.maxHeaderSize());
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channel.pipeline()
-                .addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                .addLast(new HttpServerCodec(decoder))
-                .addLast(new LimitedAggregator(config.maxBodySize()))
-                .addLast(new HttpIngressHandler(client, config));
-          }
-        });
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    initPipeline(channel.pipeline(), client, config);
+                  }
+                });
     ChannelFuture bound = bootstrap.bind(config.host(), config.port()).await();
     if (!bound.isSuccess()) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      throw new IOException("--http-port: cannot listen on " + config.host() + ":" + config.port()
-          + ": " + bound.cause().getMessage());
+      throw new IOException(
+          "--http-port: cannot listen on "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + bound.cause().getMessage());
     }
     Channel listener = bound.channel();
-    logger.info("http ingress listening address={} service={}", listener.localAddress(), config.service());
+    logger.info(
+        "http ingress listening address={} service={}", listener.localAddress(), config.service());
     return new HttpIngress(group, listener);
+  }
+
+  /** The handlers of one caller connection. */
+  static void initPipeline(ChannelPipeline pipeline, Caller client, IngressConfig config) {
+    HttpDecoderConfig decoder =
+        new HttpDecoderConfig()
+            .setMaxInitialLineLength(config.maxInitialLineLength())
+            .setMaxHeaderSize(config.maxHeaderSize());
+    pipeline
+        .addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+        .addLast(new HttpServerCodec(decoder))
+        .addLast(new LimitedAggregator(config.maxBodySize()))
+        .addLast(new HttpIngressHandler(client, config));
   }
 
   public int port() {

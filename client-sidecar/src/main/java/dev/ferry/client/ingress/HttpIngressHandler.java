@@ -1,7 +1,7 @@
 package dev.ferry.client.ingress;
 
-import dev.ferry.client.FerryCall;
 import dev.ferry.client.Caller;
+import dev.ferry.client.FerryCall;
 import dev.ferry.common.Durations;
 import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.FerryError;
@@ -43,6 +43,9 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<Slot> slots = new ArrayDeque<>();
   private boolean closing;
 
+  /** A request without keep-alive was taken: nothing after it on this connection is served. */
+  private boolean lastRequestTaken;
+
   /** One response to write, in its turn. */
   private static final class Slot {
     FullHttpResponse response;
@@ -56,14 +59,23 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (closing) {
+    if (closing || lastRequestTaken) {
       ReferenceCountUtil.release(msg);
       return;
     }
     if (msg instanceof Oversized oversized) {
       Slot slot = enqueue(ctx);
-      settle(ctx, slot, HttpResponses.error(FerryError.BODY_TOO_LARGE,
-          "request body over " + config.maxBodySize() + " bytes", oversized.keepAlive()), oversized.keepAlive());
+      if (!oversized.keepAlive()) {
+        takeLast(ctx);
+      }
+      settle(
+          ctx,
+          slot,
+          HttpResponses.error(
+              FerryError.BODY_TOO_LARGE,
+              "request body over " + config.maxBodySize() + " bytes",
+              oversized.keepAlive()),
+          oversized.keepAlive());
     } else if (msg instanceof FullHttpRequest request) {
       try {
         accept(ctx, request);
@@ -78,39 +90,72 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
   private void accept(ChannelHandlerContext ctx, FullHttpRequest request) {
     Slot slot = enqueue(ctx);
     DecoderResult result = request.decoderResult();
+    boolean keepAlive = result.isSuccess() && HttpUtil.isKeepAlive(request);
+    if (!keepAlive) {
+      takeLast(ctx);
+    }
     if (result.isFailure()) {
       FerryError error = decodeError(result.cause());
-      logger.debug("rejected malformed request error={} cause={}", error.code(), result.cause().getMessage());
+      logger.debug(
+          "rejected malformed request error={} cause={}",
+          error.code(),
+          result.cause().getMessage());
       settle(ctx, slot, HttpResponses.error(error, result.cause().getMessage(), false), false);
       return;
     }
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
     Duration timeout;
     try {
       timeout = timeout(request);
     } catch (IllegalArgumentException e) {
-      settle(ctx, slot, HttpResponses.error(FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), keepAlive), keepAlive);
+      settle(
+          ctx,
+          slot,
+          HttpResponses.error(
+              FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), keepAlive),
+          keepAlive);
       return;
     }
     List<Header> headers = headers(request);
     if (!EnvelopeCodec.fitsHeaderLimit(headers)) {
-      settle(ctx, slot, HttpResponses.error(FerryError.HEADERS_TOO_LARGE,
-          headers.size() + " header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")", false), false);
+      settle(
+          ctx,
+          slot,
+          HttpResponses.error(
+              FerryError.HEADERS_TOO_LARGE,
+              headers.size() + " header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")",
+              false),
+          false);
       return;
     }
     boolean head = HttpMethod.HEAD.equals(request.method());
-    FerryCall call = FerryCall.http(
-        config.service(),
-        request.method().name(),
-        request.uri(),
-        headers,
-        ByteBufUtil.getBytes(request.content()),
-        timeout);
-    client.call(call).whenComplete((reply, failure) -> {
-      ResponseEnvelope outcome = reply != null ? reply
-          : ResponseEnvelope.ofError("", FerryError.BROKER_UNAVAILABLE, "internal error", -1);
-      ctx.executor().execute(() -> settle(ctx, slot, HttpResponses.of(outcome, head, keepAlive), keepAlive));
-    });
+    FerryCall call =
+        FerryCall.http(
+            config.service(),
+            request.method().name(),
+            request.uri(),
+            headers,
+            ByteBufUtil.getBytes(request.content()),
+            timeout);
+    client
+        .call(call)
+        .whenComplete(
+            (reply, failure) -> {
+              ResponseEnvelope outcome =
+                  reply != null
+                      ? reply
+                      : ResponseEnvelope.ofError(
+                          "", FerryError.BROKER_UNAVAILABLE, "internal error", -1);
+              ctx.executor()
+                  .execute(
+                      () ->
+                          settle(ctx, slot, HttpResponses.of(outcome, head, keepAlive), keepAlive));
+            });
+  }
+
+  /** RFC 9112, 9.6: requests pipelined after one that closes the connection are not processed. */
+  private void takeLast(ChannelHandlerContext ctx) {
+    lastRequestTaken = true;
+    ctx.channel().config().setAutoRead(false);
   }
 
   private Duration timeout(FullHttpRequest request) {
@@ -120,7 +165,8 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
     }
     Duration timeout = Durations.parse(value);
     if (timeout.isZero() || timeout.compareTo(FerryCall.MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException("'" + value + "' (expected: > 0 and at most " + FerryCall.MAX_TIMEOUT.toHours() + "h)");
+      throw new IllegalArgumentException(
+          "'" + value + "' (expected: > 0 and at most " + FerryCall.MAX_TIMEOUT.toHours() + "h)");
     }
     return timeout;
   }
@@ -157,7 +203,8 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Fills {@code slot} and writes every response whose turn has come. */
-  private void settle(ChannelHandlerContext ctx, Slot slot, FullHttpResponse response, boolean keepAlive) {
+  private void settle(
+      ChannelHandlerContext ctx, Slot slot, FullHttpResponse response, boolean keepAlive) {
     if (closing) {
       slots.remove(slot);
       response.release();
@@ -182,7 +229,10 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
     if (wrote) {
       ctx.flush();
     }
-    if (!closing && slots.size() < MAX_PIPELINED && !ctx.channel().config().isAutoRead()) {
+    if (!closing
+        && !lastRequestTaken
+        && slots.size() < MAX_PIPELINED
+        && !ctx.channel().config().isAutoRead()) {
       ctx.channel().config().setAutoRead(true);
     }
   }
@@ -210,7 +260,10 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    logger.debug("closing connection after error remote={} cause={}", ctx.channel().remoteAddress(), cause.toString());
+    logger.debug(
+        "closing connection after error remote={} cause={}",
+        ctx.channel().remoteAddress(),
+        cause.toString());
     ctx.close();
   }
 }

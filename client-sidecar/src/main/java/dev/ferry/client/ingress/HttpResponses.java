@@ -26,16 +26,18 @@ final class HttpResponses {
    * Content-Length although they carry no body.
    */
   static FullHttpResponse of(ResponseEnvelope reply, boolean head, boolean keepAlive) {
-    FullHttpResponse response = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1,
-        HttpResponseStatus.valueOf(reply.status()),
-        Unpooled.wrappedBuffer(reply.body()));
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(reply.status()),
+            Unpooled.wrappedBuffer(reply.body()));
     HttpHeaders headers = response.headers();
     String carriedLength = null;
     for (Header header : HopByHop.strip(reply.headers())) {
       if (header.name().equalsIgnoreCase("content-length")) {
         carriedLength = header.value();
-      } else if (!header.name().equalsIgnoreCase(FERRY_ERROR) && !header.name().equalsIgnoreCase(FERRY_QUEUE_TIME)) {
+      } else if (!header.name().equalsIgnoreCase(FERRY_ERROR)
+          && !header.name().equalsIgnoreCase(FERRY_QUEUE_TIME)) {
         // A service cannot make its answer look like a sidecar error.
         headers.add(header.name(), header.value());
       }

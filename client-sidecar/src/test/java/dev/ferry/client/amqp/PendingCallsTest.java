@@ -100,10 +100,11 @@ class PendingCallsTest {
   @Test
   void failsEveryPendingCall() throws Exception {
     PendingCalls calls = new PendingCalls(10, timer);
-    List<PendingCall> registered = List.of(
-        calls.register("c-1", "echo", LONG_TIMEOUT_MILLIS),
-        calls.register("c-2", "echo", LONG_TIMEOUT_MILLIS),
-        calls.register("c-3", "other", LONG_TIMEOUT_MILLIS));
+    List<PendingCall> registered =
+        List.of(
+            calls.register("c-1", "echo", LONG_TIMEOUT_MILLIS),
+            calls.register("c-2", "echo", LONG_TIMEOUT_MILLIS),
+            calls.register("c-3", "other", LONG_TIMEOUT_MILLIS));
 
     calls.failAll(FerryError.SHUTTING_DOWN, "client closed");
 
@@ -133,15 +134,20 @@ class PendingCallsTest {
     pending.register("c-1", "echo", LONG_TIMEOUT_MILLIS);
     pending.register("c-2", "echo", LONG_TIMEOUT_MILLIS);
     CompletableFuture<Boolean> empty = new CompletableFuture<>();
-    Thread waiter = new Thread(() -> {
-      try {
-        empty.complete(pending.awaitEmpty(TimeUnit.MINUTES.toNanos(1)));
-      } catch (InterruptedException e) {
-        empty.completeExceptionally(e);
-      }
-    }, "await-empty");
+    Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                empty.complete(pending.awaitEmpty(TimeUnit.MINUTES.toNanos(1)));
+              } catch (InterruptedException e) {
+                empty.completeExceptionally(e);
+              }
+            },
+            "await-empty");
     waiter.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
 
     pending.complete("c-1", reply("c-1", 200));
     assertThat(empty).isNotDone();

@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every AMQP write of the server sidecar, on one thread that owns the publishing channel:
- * publishes with confirms (so {@code basicPublish}, which can block, never runs on an event loop
- * or a consumer thread) and runs acknowledgements. A publish's outcome is reported once: confirmed,
- * or failed (nacked, or its channel lost).
+ * Every AMQP write of the server sidecar, on one thread that owns the publishing channel: publishes
+ * with confirms (so {@code basicPublish}, which can block, never runs on an event loop or a
+ * consumer thread) and runs acknowledgements. A publish's outcome is reported once: confirmed, or
+ * failed (nacked, or its channel lost).
  */
 public final class AmqpWriter implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(AmqpWriter.class);
@@ -56,31 +56,36 @@ public final class AmqpWriter implements AutoCloseable {
     this.channel = connection.createChannel();
     channel.confirmSelect();
     channel.addConfirmListener(confirmListener());
-    channel.addReturnListener(r -> {
-      returned.incrementAndGet();
-      logger.debug("reply unroutable, caller gone queue={}", r.getRoutingKey());
-    });
+    channel.addReturnListener(
+        r -> {
+          returned.incrementAndGet();
+          logger.debug("reply unroutable, caller gone queue={}", r.getRoutingKey());
+        });
     channel.addShutdownListener(this::channelLost);
-    this.thread = Executors.newSingleThreadExecutor(runnable -> {
-      Thread t = new Thread(runnable, "ferry-amqp-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.thread =
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread t = new Thread(runnable, "ferry-amqp-writer");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /** Publishes {@code message} to queue {@code queue} (default exchange, mandatory). */
   public void publish(String queue, AmqpMessage message, Confirmation confirmation) {
-    execute(() -> {
-      long sequence = channel.getNextPublishSeqNo();
-      unconfirmed.put(sequence, confirmation);
-      try {
-        channel.basicPublish("", queue, true, message.properties(), message.body());
-      } catch (IOException | ShutdownSignalException e) {
-        if (unconfirmed.remove(sequence) != null) {
-          confirmation.failed("publish failed: " + e.getMessage());
-        }
-      }
-    }, confirmation);
+    execute(
+        () -> {
+          long sequence = channel.getNextPublishSeqNo();
+          unconfirmed.put(sequence, confirmation);
+          try {
+            channel.basicPublish("", queue, true, message.properties(), message.body());
+          } catch (IOException | ShutdownSignalException e) {
+            if (unconfirmed.remove(sequence) != null) {
+              confirmation.failed("publish failed: " + e.getMessage());
+            }
+          }
+        },
+        confirmation);
   }
 
   /** Runs {@code action} (e.g. an ack on the consumer channel) on the writer thread. */
@@ -90,13 +95,14 @@ public final class AmqpWriter implements AutoCloseable {
 
   private void execute(Runnable action, Confirmation onRejected) {
     try {
-      thread.execute(() -> {
-        try {
-          action.run();
-        } catch (RuntimeException e) {
-          logger.warn("amqp write failed", e);
-        }
-      });
+      thread.execute(
+          () -> {
+            try {
+              action.run();
+            } catch (RuntimeException e) {
+              logger.warn("amqp write failed", e);
+            }
+          });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       if (onRejected != null) {
         onRejected.failed("writer closed");

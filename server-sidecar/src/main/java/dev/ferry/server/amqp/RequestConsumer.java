@@ -38,20 +38,29 @@ public final class RequestConsumer implements AutoCloseable {
 
   /** Starts consuming; every delivery goes to {@code handler} on a consumer thread. */
   public void start(Consumer<Delivery> handler) throws IOException {
-    consumerTag = channel.basicConsume(queue, false, new DefaultConsumer(channel) {
-      @Override
-      public void handleDelivery(
-          String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-        long deliveryTag = envelope.getDeliveryTag();
-        handler.accept(new Delivery(
-            properties, body, envelope.isRedeliver(), System.currentTimeMillis(), settler(deliveryTag)));
-      }
+    consumerTag =
+        channel.basicConsume(
+            queue,
+            false,
+            new DefaultConsumer(channel) {
+              @Override
+              public void handleDelivery(
+                  String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+                long deliveryTag = envelope.getDeliveryTag();
+                handler.accept(
+                    new Delivery(
+                        properties,
+                        body,
+                        envelope.isRedeliver(),
+                        System.currentTimeMillis(),
+                        settler(deliveryTag)));
+              }
 
-      @Override
-      public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
-        logger.debug("request consumer stopped cause={}", sig.getMessage());
-      }
-    });
+              @Override
+              public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
+                logger.debug("request consumer stopped cause={}", sig.getMessage());
+              }
+            });
     logger.info("consuming queue={}", queue);
   }
 
@@ -93,19 +102,20 @@ public final class RequestConsumer implements AutoCloseable {
    */
   public void stop() {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    writer.execute(() -> {
-      String tag = consumerTag;
-      consumerTag = null;
-      try {
-        if (tag != null && channel.isOpen()) {
-          channel.basicCancel(tag);
-        }
-      } catch (IOException | ShutdownSignalException e) {
-        logger.debug("cancelling consumer failed", e);
-      } finally {
-        done.complete(null);
-      }
-    });
+    writer.execute(
+        () -> {
+          String tag = consumerTag;
+          consumerTag = null;
+          try {
+            if (tag != null && channel.isOpen()) {
+              channel.basicCancel(tag);
+            }
+          } catch (IOException | ShutdownSignalException e) {
+            logger.debug("cancelling consumer failed", e);
+          } finally {
+            done.complete(null);
+          }
+        });
     done.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
   }
 

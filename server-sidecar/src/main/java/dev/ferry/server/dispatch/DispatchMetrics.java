@@ -29,22 +29,35 @@ public final class DispatchMetrics {
   public DispatchMetrics(MeterRegistry registry, String service, InFlight inFlight) {
     this.registry = registry;
     this.service = service;
-    this.queueTime = Timer.builder("ferry.server.queue.time")
-        .description("Time requests waited in the request queue")
-        .tag("service", service).serviceLevelObjectives(SLOS).register(registry);
-    this.upstreamTime = Timer.builder("ferry.server.upstream.duration")
-        .description("Time the service took to answer (or fail)")
-        .tag("service", service).serviceLevelObjectives(SLOS).register(registry);
+    this.queueTime =
+        Timer.builder("ferry.server.queue.time")
+            .description("Time requests waited in the request queue")
+            .tag("service", service)
+            .serviceLevelObjectives(SLOS)
+            .register(registry);
+    this.upstreamTime =
+        Timer.builder("ferry.server.upstream.duration")
+            .description("Time the service took to answer (or fail)")
+            .tag("service", service)
+            .serviceLevelObjectives(SLOS)
+            .register(registry);
     Gauge.builder("ferry.server.inflight", inFlight, InFlight::count)
         .description("Requests taken and not yet acknowledged")
-        .tag("service", service).register(registry);
+        .tag("service", service)
+        .register(registry);
   }
 
   void outcome(String outcome) {
-    outcomes.computeIfAbsent(outcome, key -> Counter.builder("ferry.server.requests")
-        .description("Requests by outcome: ok, a ferry-error code, expired or malformed")
-        .tags("service", service, "outcome", key)
-        .register(registry)).increment();
+    outcomes
+        .computeIfAbsent(
+            outcome,
+            key ->
+                Counter.builder("ferry.server.requests")
+                    .description(
+                        "Requests by outcome: ok, a ferry-error code, expired or malformed")
+                    .tags("service", service, "outcome", key)
+                    .register(registry))
+        .increment();
   }
 
   void queued(long millis) {

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes one delivered request through the server sidecar: decode; skip it if its caller has given
  * up; call the service with the remaining budget; publish the reply to the request's {@code
- * reply_to}; acknowledge only once the broker confirmed the reply. A message that cannot be
- * decoded goes to the dead-letter queue, with an error reply when it names a usable reply queue.
- * Never blocks: the consumer thread only starts the work.
+ * reply_to}; acknowledge only once the broker confirmed the reply. A message that cannot be decoded
+ * goes to the dead-letter queue, with an error reply when it names a usable reply queue. Never
+ * blocks: the consumer thread only starts the work.
  */
 public final class Dispatcher {
   private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
@@ -46,7 +46,11 @@ public final class Dispatcher {
   private final InFlight inFlight;
 
   public Dispatcher(
-      String service, AmqpWriter writer, HttpUpstream upstream, DispatchMetrics metrics, InFlight inFlight) {
+      String service,
+      AmqpWriter writer,
+      HttpUpstream upstream,
+      DispatchMetrics metrics,
+      InFlight inFlight) {
     this.deadLetterQueue = Topology.deadLetterQueue(service);
     this.writer = writer;
     this.upstream = upstream;
@@ -68,30 +72,43 @@ public final class Dispatcher {
     metrics.queued(queueMillis);
     long remaining = request.remainingMillis(System.currentTimeMillis());
     if (remaining <= 0) {
-      logger.debug("skipped expired request correlationId={} late_by_ms={}", request.correlationId(), -remaining);
+      logger.debug(
+          "skipped expired request correlationId={} late_by_ms={}",
+          request.correlationId(),
+          -remaining);
       metrics.outcome("expired");
       settle(delivery);
       return;
     }
     if (request.kind() != CallKind.HTTP) {
-      reply(delivery, request.replyTo(), ResponseEnvelope.ofError(request.correlationId(),
-          FerryError.UPSTREAM_UNAVAILABLE, "this server sidecar has no gRPC upstream", queueMillis));
+      reply(
+          delivery,
+          request.replyTo(),
+          ResponseEnvelope.ofError(
+              request.correlationId(),
+              FerryError.UPSTREAM_UNAVAILABLE,
+              "this server sidecar has no gRPC upstream",
+              queueMillis));
       return;
     }
     long started = System.nanoTime();
-    upstream.send(toUpstream(request, delivery.redelivered(), remaining))
-        .whenComplete((response, failure) -> {
-          metrics.upstreamTime(System.nanoTime() - started);
-          reply(delivery, request.replyTo(), toReply(request, response, failure, queueMillis));
-        });
+    upstream
+        .send(toUpstream(request, delivery.redelivered(), remaining))
+        .whenComplete(
+            (response, failure) -> {
+              metrics.upstreamTime(System.nanoTime() - started);
+              reply(delivery, request.replyTo(), toReply(request, response, failure, queueMillis));
+            });
   }
 
-  static UpstreamRequest toUpstream(RequestEnvelope request, boolean redelivered, long remainingMillis) {
+  static UpstreamRequest toUpstream(
+      RequestEnvelope request, boolean redelivered, long remainingMillis) {
     List<Header> headers = new ArrayList<>(request.headers().size() + 3);
     boolean hasKey = false;
     for (Header header : HopByHop.strip(request.headers())) {
       String name = header.name();
-      if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase(FERRY_TIMEOUT)
+      if (name.equalsIgnoreCase("content-length")
+          || name.equalsIgnoreCase(FERRY_TIMEOUT)
           || name.equalsIgnoreCase(FERRY_REDELIVERED)) {
         continue;
       }
@@ -105,7 +122,8 @@ public final class Dispatcher {
     if (redelivered) {
       headers.add(new Header(FERRY_REDELIVERED, "true"));
     }
-    return new UpstreamRequest(request.method(), request.target(), headers, request.body(), remainingMillis);
+    return new UpstreamRequest(
+        request.method(), request.target(), headers, request.body(), remainingMillis);
   }
 
   private ResponseEnvelope toReply(
@@ -113,29 +131,51 @@ public final class Dispatcher {
     if (response != null) {
       List<Header> headers = HopByHop.strip(response.headers());
       if (!EnvelopeCodec.fitsHeaderLimit(headers)) {
-        return ResponseEnvelope.ofError(request.correlationId(), FerryError.UPSTREAM_INVALID,
-            headers.size() + " response header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")", queueMillis);
+        return ResponseEnvelope.ofError(
+            request.correlationId(),
+            FerryError.UPSTREAM_INVALID,
+            headers.size()
+                + " response header fields (at most "
+                + EnvelopeCodec.MAX_HEADER_FIELDS
+                + ")",
+            queueMillis);
       }
-      return new ResponseEnvelope(request.correlationId(), response.status(), headers, response.body(), null, queueMillis);
+      return new ResponseEnvelope(
+          request.correlationId(), response.status(), headers, response.body(), null, queueMillis);
     }
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    FerryError error = cause instanceof UpstreamException upstreamFailure
-        ? upstreamFailure.error() : FerryError.UPSTREAM_UNAVAILABLE;
-    logger.debug("upstream call failed correlationId={} error={} cause={}",
-        request.correlationId(), error.code(), cause.getMessage());
-    return ResponseEnvelope.ofError(request.correlationId(), error, cause.getMessage(), queueMillis);
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    FerryError error =
+        cause instanceof UpstreamException upstreamFailure
+            ? upstreamFailure.error()
+            : FerryError.UPSTREAM_UNAVAILABLE;
+    logger.debug(
+        "upstream call failed correlationId={} error={} cause={}",
+        request.correlationId(),
+        error.code(),
+        cause.getMessage());
+    return ResponseEnvelope.ofError(
+        request.correlationId(), error, cause.getMessage(), queueMillis);
   }
 
   /** Publishes the reply, then acks the request once the broker has confirmed the reply. */
   private void reply(Delivery delivery, String replyTo, ResponseEnvelope reply) {
     metrics.outcome(reply.error() == null ? "ok" : reply.error().code());
-    writer.publish(replyTo, EnvelopeCodec.encodeResponse(reply, System.currentTimeMillis()),
-        AmqpWriter.Confirmation.of(() -> settle(delivery), reason -> {
-          logger.warn("reply not confirmed, returning request to the queue correlationId={} reason={}",
-              reply.correlationId(), reason);
-          delivery.requeue();
-          inFlight.leave();
-        }));
+    writer.publish(
+        replyTo,
+        EnvelopeCodec.encodeResponse(reply, System.currentTimeMillis()),
+        AmqpWriter.Confirmation.of(
+            () -> settle(delivery),
+            reason -> {
+              logger.warn(
+                  "reply not confirmed, returning request to the queue correlationId={} reason={}",
+                  reply.correlationId(),
+                  reason);
+              delivery.requeue();
+              inFlight.leave();
+            }));
   }
 
   private void settle(Delivery delivery) {
@@ -147,24 +187,39 @@ public final class Dispatcher {
   private void reject(Delivery delivery, MalformedMessageException problem) {
     metrics.outcome("malformed");
     AMQP.BasicProperties original = delivery.properties();
-    logger.warn("dead-lettering malformed request correlationId={} problem={}",
-        original.getCorrelationId(), problem.getMessage());
-    Map<String, Object> headers = original.getHeaders() == null
-        ? new LinkedHashMap<>() : new LinkedHashMap<>(original.getHeaders());
+    logger.warn(
+        "dead-lettering malformed request correlationId={} problem={}",
+        original.getCorrelationId(),
+        problem.getMessage());
+    Map<String, Object> headers =
+        original.getHeaders() == null
+            ? new LinkedHashMap<>()
+            : new LinkedHashMap<>(original.getHeaders());
     headers.put(DEAD_LETTER_REASON, problem.getMessage());
     AMQP.BasicProperties deadLetter = original.builder().headers(headers).expiration(null).build();
-    writer.publish(deadLetterQueue, new AmqpMessage(deadLetter, delivery.body()),
-        AmqpWriter.Confirmation.of(() -> settle(delivery), reason -> {
-          logger.warn("dead letter not confirmed, dropping malformed request reason={}", reason);
-          settle(delivery);
-        }));
+    writer.publish(
+        deadLetterQueue,
+        new AmqpMessage(deadLetter, delivery.body()),
+        AmqpWriter.Confirmation.of(
+            () -> settle(delivery),
+            reason -> {
+              logger.warn(
+                  "dead letter not confirmed, dropping malformed request reason={}", reason);
+              settle(delivery);
+            }));
     String replyTo = original.getReplyTo();
     String correlationId = original.getCorrelationId();
-    if (replyTo != null && replyTo.startsWith(Topology.REPLY_PREFIX) && correlationId != null && !correlationId.isEmpty()) {
-      ResponseEnvelope error = ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1);
-      writer.publish(replyTo, EnvelopeCodec.encodeResponse(error, System.currentTimeMillis()), IGNORE);
+    if (replyTo != null
+        && replyTo.startsWith(Topology.REPLY_PREFIX)
+        && correlationId != null
+        && !correlationId.isEmpty()) {
+      ResponseEnvelope error =
+          ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1);
+      writer.publish(
+          replyTo, EnvelopeCodec.encodeResponse(error, System.currentTimeMillis()), IGNORE);
     }
   }
 
-  private static final AmqpWriter.Confirmation IGNORE = AmqpWriter.Confirmation.of(() -> {}, reason -> {});
+  private static final AmqpWriter.Confirmation IGNORE =
+      AmqpWriter.Confirmation.of(() -> {}, reason -> {});
 }

@@ -19,9 +19,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one exchange in progress on a pooled upstream connection: completes it with the response,
- * or with an {@link UpstreamException} when the connection fails, closes or times out, and gives
- * the connection back to the pool exactly once. Confined to the connection's event loop.
+ * The one exchange in progress on a pooled upstream connection: completes it with the response, or
+ * with an {@link UpstreamException} when the connection fails, closes or times out, and gives the
+ * connection back to the pool exactly once. Confined to the connection's event loop.
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private final ChannelPool pool;
@@ -37,9 +37,16 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   void begin(Channel channel, CompletableFuture<UpstreamResponse> result, long timeoutMillis) {
     this.channel = channel;
     this.current = result;
-    this.timeout = channel.eventLoop().schedule(
-        () -> fail(FerryError.TIMEOUT, "upstream did not answer within " + timeoutMillis + " ms"),
-        timeoutMillis, TimeUnit.MILLISECONDS);
+    this.timeout =
+        channel
+            .eventLoop()
+            .schedule(
+                () ->
+                    fail(
+                        FerryError.TIMEOUT,
+                        "upstream did not answer within " + timeoutMillis + " ms"),
+                timeoutMillis,
+                TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -49,8 +56,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
+      int status = response.status().code();
+      if (status >= 100 && status < 200 && status != 101) {
+        return; // Interim (e.g. 103 Early Hints): the final answer is still to come.
+      }
       if (response.decoderResult().isFailure()) {
-        fail(FerryError.UPSTREAM_INVALID, "malformed response: " + response.decoderResult().cause().getMessage());
+        fail(
+            FerryError.UPSTREAM_INVALID,
+            "malformed response: " + response.decoderResult().cause().getMessage());
         return;
       }
       List<Header> headers = new ArrayList<>(response.headers().size());
@@ -59,8 +72,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         Map.Entry<String, String> entry = iterator.next();
         headers.add(new Header(entry.getKey(), entry.getValue()));
       }
-      UpstreamResponse answer = new UpstreamResponse(
-          response.status().code(), headers, ByteBufUtil.getBytes(response.content()));
+      UpstreamResponse answer =
+          new UpstreamResponse(
+              response.status().code(), headers, ByteBufUtil.getBytes(response.content()));
       finish(HttpUtil.isKeepAlive(response)).complete(answer);
     } finally {
       response.release();

@@ -6,10 +6,12 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelPool;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -17,6 +19,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
@@ -40,7 +43,8 @@ public final class HttpUpstream implements AutoCloseable {
   private final String authority;
   private final String basePath;
 
-  private HttpUpstream(EventLoopGroup group, SimpleChannelPool pool, String authority, String basePath) {
+  private HttpUpstream(
+      EventLoopGroup group, SimpleChannelPool pool, String authority, String basePath) {
     this.group = group;
     this.pool = pool;
     this.authority = authority;
@@ -51,64 +55,102 @@ public final class HttpUpstream implements AutoCloseable {
   public static HttpUpstream create(URI upstream, int maxBodySize, int threads) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     int port = upstream.getPort() < 0 ? 80 : upstream.getPort();
-    Bootstrap bootstrap = new Bootstrap()
-        .group(group)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-        .remoteAddress(InetSocketAddress.createUnresolved(upstream.getHost(), port));
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+            .remoteAddress(InetSocketAddress.createUnresolved(upstream.getHost(), port));
     SimpleChannelPool[] self = new SimpleChannelPool[1];
-    SimpleChannelPool pool = new SimpleChannelPool(bootstrap, new AbstractChannelPoolHandler() {
-      @Override
-      public void channelCreated(Channel channel) {
-        channel.pipeline()
-            .addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
-            .addLast(new HttpObjectAggregator(maxBodySize))
-            .addLast(new ExchangeHandler(self[0]));
-      }
-    });
+    SimpleChannelPool pool =
+        new SimpleChannelPool(
+            bootstrap,
+            new AbstractChannelPoolHandler() {
+              @Override
+              public void channelCreated(Channel channel) {
+                initPipeline(channel.pipeline(), self[0], maxBodySize);
+              }
+            });
     self[0] = pool;
     String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
     String basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     return new HttpUpstream(group, pool, upstream.getHost() + ":" + port, basePath);
   }
 
-  /** Sends {@code request}; the future fails with an {@link UpstreamException} when there is no answer. */
+  /** The handlers of one upstream connection. */
+  static void initPipeline(ChannelPipeline pipeline, ChannelPool pool, int maxBodySize) {
+    pipeline
+        .addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
+        .addLast(new ResponseAggregator(maxBodySize))
+        .addLast(new ExchangeHandler(pool));
+  }
+
+  /**
+   * Judges a response by the bytes that arrive, not by its Content-Length: a HEAD response or a 304
+   * announces the length of a body it does not carry.
+   */
+  private static final class ResponseAggregator extends HttpObjectAggregator {
+    ResponseAggregator(int maxBodySize) {
+      super(maxBodySize);
+    }
+
+    @Override
+    protected boolean isContentLengthInvalid(HttpMessage start, int maxContentLength) {
+      return false;
+    }
+  }
+
+  /**
+   * Sends {@code request}; the future fails with an {@link UpstreamException} when there is no
+   * answer.
+   */
   public CompletableFuture<UpstreamResponse> send(UpstreamRequest request) {
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
-    pool.acquire().addListener((Future<Channel> acquired) -> {
-      if (!acquired.isSuccess()) {
-        result.completeExceptionally(new UpstreamException(
-            FerryError.UPSTREAM_UNAVAILABLE, "cannot connect to upstream: " + acquired.cause().getMessage()));
-        return;
-      }
-      Channel channel = acquired.getNow();
-      if (channel.eventLoop().inEventLoop()) {
-        exchange(channel, request, result);
-      } else {
-        channel.eventLoop().execute(() -> exchange(channel, request, result));
-      }
-    });
+    pool.acquire()
+        .addListener(
+            (Future<Channel> acquired) -> {
+              if (!acquired.isSuccess()) {
+                result.completeExceptionally(
+                    new UpstreamException(
+                        FerryError.UPSTREAM_UNAVAILABLE,
+                        "cannot connect to upstream: " + acquired.cause().getMessage()));
+                return;
+              }
+              Channel channel = acquired.getNow();
+              if (channel.eventLoop().inEventLoop()) {
+                exchange(channel, request, result);
+              } else {
+                channel.eventLoop().execute(() -> exchange(channel, request, result));
+              }
+            });
     return result;
   }
 
   /** Runs one exchange on {@code channel}'s event loop, where its handler's state lives. */
-  private void exchange(Channel channel, UpstreamRequest request, CompletableFuture<UpstreamResponse> result) {
+  private void exchange(
+      Channel channel, UpstreamRequest request, CompletableFuture<UpstreamResponse> result) {
     ExchangeHandler exchange = channel.pipeline().get(ExchangeHandler.class);
     exchange.begin(channel, result, Math.max(1, request.timeoutMillis()));
-    channel.writeAndFlush(toNetty(request)).addListener(written -> {
-      if (!written.isSuccess()) {
-        exchange.fail(FerryError.UPSTREAM_UNAVAILABLE, "cannot send to upstream: " + written.cause().getMessage());
-      }
-    });
+    channel
+        .writeAndFlush(toNetty(request))
+        .addListener(
+            written -> {
+              if (!written.isSuccess()) {
+                exchange.fail(
+                    FerryError.UPSTREAM_UNAVAILABLE,
+                    "cannot send to upstream: " + written.cause().getMessage());
+              }
+            });
   }
 
   private FullHttpRequest toNetty(UpstreamRequest request) {
-    FullHttpRequest netty = new DefaultFullHttpRequest(
-        HttpVersion.HTTP_1_1,
-        HttpMethod.valueOf(request.method()),
-        basePath + request.target(),
-        Unpooled.wrappedBuffer(request.body()));
+    FullHttpRequest netty =
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1,
+            HttpMethod.valueOf(request.method()),
+            basePath + request.target(),
+            Unpooled.wrappedBuffer(request.body()));
     HttpHeaders headers = netty.headers();
     for (Header header : request.headers()) {
       headers.add(header.name(), header.value());

@@ -24,11 +24,13 @@ public final class UpstreamProbe implements AutoCloseable {
   public UpstreamProbe(String host, int port, long intervalMillis) {
     this.host = host;
     this.port = port;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "ferry-upstream-probe");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "ferry-upstream-probe");
+              thread.setDaemon(true);
+              return thread;
+            });
     scheduler.scheduleWithFixedDelay(this::probe, 0, intervalMillis, TimeUnit.MILLISECONDS);
   }
 

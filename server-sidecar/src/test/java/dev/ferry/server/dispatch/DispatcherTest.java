@@ -28,91 +28,124 @@ class DispatcherTest {
 
   @Test
   void dropsHopByHopHeadersAndContentLength() {
-    RequestEnvelope request = request("POST", "/", List.of(
-        new Header("Host", "svc"),
-        new Header("Connection", "keep-alive, X-Hop"),
-        new Header("X-Hop", "1"),
-        new Header("Keep-Alive", "timeout=5"),
-        new Header("Transfer-Encoding", "chunked"),
-        new Header("TE", "trailers"),
-        new Header("Trailer", "X-Sum"),
-        new Header("Upgrade", "h2c"),
-        new Header("Proxy-Authorization", "Basic eA=="),
-        new Header("Content-Length", "5"),
-        new Header("Accept", "*/*")), "hello");
+    RequestEnvelope request =
+        request(
+            "POST",
+            "/",
+            List.of(
+                new Header("Host", "svc"),
+                new Header("Connection", "keep-alive, X-Hop"),
+                new Header("X-Hop", "1"),
+                new Header("Keep-Alive", "timeout=5"),
+                new Header("Transfer-Encoding", "chunked"),
+                new Header("TE", "trailers"),
+                new Header("Trailer", "X-Sum"),
+                new Header("Upgrade", "h2c"),
+                new Header("Proxy-Authorization", "Basic eA=="),
+                new Header("Content-Length", "5"),
+                new Header("Accept", "*/*")),
+            "hello");
 
     UpstreamRequest upstream = Dispatcher.toUpstream(request, false, 1000);
 
-    assertThat(upstream.headers()).extracting(Header::name)
+    assertThat(upstream.headers())
+        .extracting(Header::name)
         .containsExactly("Host", "Accept", "ferry-timeout", "Idempotency-Key");
   }
 
   @Test
   void replacesCallerFerryTimeoutAndRedeliveredWithItsOwn() {
-    RequestEnvelope request = request("GET", "/", List.of(
-        new Header("Ferry-Timeout", "99s"),
-        new Header("FERRY-REDELIVERED", "true"),
-        new Header("ferry-timeout", "1ms"),
-        new Header("ferry-redelivered", "false")), "");
+    RequestEnvelope request =
+        request(
+            "GET",
+            "/",
+            List.of(
+                new Header("Ferry-Timeout", "99s"),
+                new Header("FERRY-REDELIVERED", "true"),
+                new Header("ferry-timeout", "1ms"),
+                new Header("ferry-redelivered", "false")),
+            "");
 
-    assertThat(Dispatcher.toUpstream(request, false, 750).headers()).containsExactly(
-        new Header("ferry-timeout", "750ms"),
-        new Header("Idempotency-Key", MESSAGE_ID));
-    assertThat(Dispatcher.toUpstream(request, true, 750).headers()).containsExactly(
-        new Header("ferry-timeout", "750ms"),
-        new Header("Idempotency-Key", MESSAGE_ID),
-        new Header("ferry-redelivered", "true"));
+    assertThat(Dispatcher.toUpstream(request, false, 750).headers())
+        .containsExactly(
+            new Header("ferry-timeout", "750ms"), new Header("Idempotency-Key", MESSAGE_ID));
+    assertThat(Dispatcher.toUpstream(request, true, 750).headers())
+        .containsExactly(
+            new Header("ferry-timeout", "750ms"),
+            new Header("Idempotency-Key", MESSAGE_ID),
+            new Header("ferry-redelivered", "true"));
   }
 
   @Test
   void keepsOrderAndRepeatsOfEndToEndHeaders() {
-    RequestEnvelope request = request("GET", "/", List.of(
-        new Header("X-Trace", "a"),
-        new Header("Cookie", "c=1"),
-        new Header("x-trace", "b"),
-        new Header("Accept", "text/plain"),
-        new Header("X-Trace", "a")), "");
+    RequestEnvelope request =
+        request(
+            "GET",
+            "/",
+            List.of(
+                new Header("X-Trace", "a"),
+                new Header("Cookie", "c=1"),
+                new Header("x-trace", "b"),
+                new Header("Accept", "text/plain"),
+                new Header("X-Trace", "a")),
+            "");
 
     UpstreamRequest upstream = Dispatcher.toUpstream(request, false, 30_000);
 
-    assertThat(upstream.headers()).containsExactly(
-        new Header("X-Trace", "a"),
-        new Header("Cookie", "c=1"),
-        new Header("x-trace", "b"),
-        new Header("Accept", "text/plain"),
-        new Header("X-Trace", "a"),
-        new Header("ferry-timeout", "30000ms"),
-        new Header("Idempotency-Key", MESSAGE_ID));
+    assertThat(upstream.headers())
+        .containsExactly(
+            new Header("X-Trace", "a"),
+            new Header("Cookie", "c=1"),
+            new Header("x-trace", "b"),
+            new Header("Accept", "text/plain"),
+            new Header("X-Trace", "a"),
+            new Header("ferry-timeout", "30000ms"),
+            new Header("Idempotency-Key", MESSAGE_ID));
   }
 
   @Test
   void keepsCallerIdempotencyKeyInsteadOfTheMessageId() {
-    RequestEnvelope request = request("POST", "/pay", List.of(
-        new Header("idempotency-key", "caller-key"),
-        new Header("Accept", "*/*")), "{}");
+    RequestEnvelope request =
+        request(
+            "POST",
+            "/pay",
+            List.of(new Header("idempotency-key", "caller-key"), new Header("Accept", "*/*")),
+            "{}");
 
     UpstreamRequest upstream = Dispatcher.toUpstream(request, true, 500);
 
-    assertThat(upstream.headers()).containsExactly(
-        new Header("idempotency-key", "caller-key"),
-        new Header("Accept", "*/*"),
-        new Header("ferry-timeout", "500ms"),
-        new Header("ferry-redelivered", "true"));
+    assertThat(upstream.headers())
+        .containsExactly(
+            new Header("idempotency-key", "caller-key"),
+            new Header("Accept", "*/*"),
+            new Header("ferry-timeout", "500ms"),
+            new Header("ferry-redelivered", "true"));
   }
 
   @Test
   void marksRedeliveryOnlyWhenRedelivered() {
     RequestEnvelope request = request("GET", "/", List.of(), "");
 
-    assertThat(Dispatcher.toUpstream(request, false, 1).headers()).extracting(Header::name)
+    assertThat(Dispatcher.toUpstream(request, false, 1).headers())
+        .extracting(Header::name)
         .doesNotContain("ferry-redelivered");
     assertThat(Dispatcher.toUpstream(request, true, 1).headers())
         .contains(new Header("ferry-redelivered", "true"));
   }
 
-  private static RequestEnvelope request(String method, String target, List<Header> headers, String body) {
+  private static RequestEnvelope request(
+      String method, String target, List<Header> headers, String body) {
     long now = 1_700_000_000_000L;
-    return new RequestEnvelope(CallKind.HTTP, method, target, headers, body.getBytes(UTF_8),
-        MESSAGE_ID, "corr-1", "ferry.reply.instance-1", now, now + 30_000);
+    return new RequestEnvelope(
+        CallKind.HTTP,
+        method,
+        target,
+        headers,
+        body.getBytes(UTF_8),
+        MESSAGE_ID,
+        "corr-1",
+        "ferry.reply.instance-1",
+        now,
+        now + 30_000);
   }
 }
