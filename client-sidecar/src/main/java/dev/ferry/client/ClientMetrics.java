@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +29,8 @@ final class ClientMetrics {
   };
 
   private final MeterRegistry registry;
+  private final Map<String, Meters> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, Timer> queueTimes = new ConcurrentHashMap<>();
 
   ClientMetrics(
       MeterRegistry registry,
@@ -53,33 +57,48 @@ final class ClientMetrics {
   void completed(PendingCall call, ResponseEnvelope response) {
     String outcome = response == null ? "internal" : outcome(response.error());
     long nanos = System.nanoTime() - call.startNanos();
-    Timer.builder("ferry.client.request.duration")
-        .description("Time from receiving a request to having its outcome")
-        .tags("service", call.service(), "outcome", outcome)
-        .serviceLevelObjectives(SLOS)
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+    meters(call.service(), outcome).duration.record(nanos, TimeUnit.NANOSECONDS);
     count(call.service(), outcome);
     if (response != null && response.queueMillis() >= 0) {
-      Timer.builder("ferry.client.queue.time")
-          .description("Time requests waited in the request queue")
-          .tags("service", call.service())
-          .serviceLevelObjectives(SLOS)
-          .register(registry)
+      queueTimes
+          .computeIfAbsent(
+              call.service(),
+              service ->
+                  Timer.builder("ferry.client.queue.time")
+                      .description("Time requests waited in the request queue")
+                      .tags("service", service)
+                      .serviceLevelObjectives(SLOS)
+                      .register(registry))
           .record(response.queueMillis(), TimeUnit.MILLISECONDS);
     }
   }
+
+  /** The meters of one (service, outcome), registered on first use and kept. */
+  private Meters meters(String service, String outcome) {
+    return outcomes.computeIfAbsent(
+        service + '\u0000' + outcome,
+        key ->
+            new Meters(
+                Timer.builder("ferry.client.request.duration")
+                    .description("Time from receiving a request to having its outcome")
+                    .tags("service", service, "outcome", outcome)
+                    .serviceLevelObjectives(SLOS)
+                    .register(registry),
+                Counter.builder("ferry.client.requests")
+                    .description(
+                        "Requests by outcome: ok (the service answered) or a ferry-error code")
+                    .tags("service", service, "outcome", outcome)
+                    .register(registry)));
+  }
+
+  private record Meters(Timer duration, Counter requests) {}
 
   void refused(String service, FerryError error) {
     count(service, error.code());
   }
 
   private void count(String service, String outcome) {
-    Counter.builder("ferry.client.requests")
-        .description("Requests by outcome: ok (the service answered) or a ferry-error code")
-        .tags("service", service, "outcome", outcome)
-        .register(registry)
-        .increment();
+    meters(service, outcome).requests.increment();
   }
 
   private static String outcome(FerryError error) {

@@ -8,6 +8,8 @@ import dev.ferry.common.Readiness;
 import dev.ferry.common.Sidecar;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,7 @@ public final class ClientSidecar implements Sidecar {
   private volatile FerryClient client;
   private volatile HttpIngress http;
   private volatile boolean started;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   ClientSidecar(ClientConfig config) {
     this.config = config;
@@ -69,9 +72,12 @@ public final class ClientSidecar implements Sidecar {
     return admin.port();
   }
 
-  /** The orderly stop that SIGTERM runs. */
+  /** The orderly stop that SIGTERM runs; once. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     readiness.drain();
     HttpIngress ingress = http;
     FerryClient ferry = client;
@@ -80,7 +86,11 @@ public final class ClientSidecar implements Sidecar {
     }
     if (ferry != null) {
       try {
+        long until = System.nanoTime() + config.drainTimeout().toNanos();
         boolean drained = ferry.drain(config.drainTimeout());
+        if (ingress != null) {
+          drained &= ingress.awaitWritten(Duration.ofNanos(Math.max(0, until - System.nanoTime())));
+        }
         logger.info("drained pending calls complete={} left={}", drained, ferry.pendingCalls());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -89,7 +89,14 @@ public final class FerryClient implements Caller, AutoCloseable {
       Connection connection = connector.connect();
       PendingCalls pending = new PendingCalls(config.maxPending(), timer);
       ReplyConsumer replies = new ReplyConsumer(connection, Ids.random128(), pending);
-      RequestPublisher publisher = new RequestPublisher(connection, config.queueType(), pending);
+      replies.start();
+      RequestPublisher publisher =
+          new RequestPublisher(
+              connection,
+              config.queueType(),
+              (correlationId, detail) -> pending.fail(correlationId, FerryError.NO_ROUTE, detail));
+      publisher.start();
+      connector.onRecovery(publisher::forgetDeclarations);
       ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
       return new FerryClient(config, connector, timer, pending, publisher, replies, metrics);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -136,7 +143,7 @@ public final class FerryClient implements Caller, AutoCloseable {
             now,
             now + timeoutMillis);
     publisher.publish(
-        new RequestPublisher.Outgoing(
+        RequestPublisher.Outgoing.request(
             call.service(), EnvelopeCodec.encodeRequest(request), pendingCall));
     CompletableFuture<ResponseEnvelope> future = pendingCall.future();
     future.whenComplete((response, failure) -> metrics.completed(pendingCall, response));

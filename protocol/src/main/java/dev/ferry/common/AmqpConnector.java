@@ -5,11 +5,16 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.impl.recovery.RecordedExchange;
+import com.rabbitmq.client.impl.recovery.RecordedQueue;
+import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +36,7 @@ public final class AmqpConnector implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean blocked = new AtomicBoolean();
   private final AtomicLong recoveries = new AtomicLong();
+  private final List<Runnable> onRecovery = new CopyOnWriteArrayList<>();
   private volatile Connection connection;
 
   public AmqpConnector(String uri, String connectionName) {
@@ -54,6 +60,18 @@ public final class AmqpConnector implements AutoCloseable {
     }
     factory.setAutomaticRecoveryEnabled(true);
     factory.setTopologyRecoveryEnabled(true);
+    factory.setTopologyRecoveryFilter(
+        new TopologyRecoveryFilter() {
+          @Override
+          public boolean filterQueue(RecordedQueue queue) {
+            return !Topologies.declaredOnTheSide(queue.getName());
+          }
+
+          @Override
+          public boolean filterExchange(RecordedExchange exchange) {
+            return !exchange.getName().startsWith("ferry.");
+          }
+        });
     factory.setNetworkRecoveryInterval(RETRY.toMillis());
     factory.setRequestedHeartbeat(10);
     factory.setConnectionTimeout(5_000);
@@ -115,6 +133,14 @@ public final class AmqpConnector implements AutoCloseable {
     return current != null && current.isOpen();
   }
 
+  /**
+   * Runs {@code action} after each recovery of the connection (on amqp-client's recovery thread),
+   * e.g. to declare again what recovery leaves out.
+   */
+  public void onRecovery(Runnable action) {
+    onRecovery.add(action);
+  }
+
   /** How many times the connection has been recovered since start-up. */
   public long recoveries() {
     return recoveries.get();
@@ -155,6 +181,13 @@ public final class AmqpConnector implements AutoCloseable {
         recoveries.incrementAndGet();
         blocked.set(false);
         logger.info("broker connection recovered name={}", connectionName);
+        for (Runnable action : onRecovery) {
+          try {
+            action.run();
+          } catch (RuntimeException e) {
+            logger.warn("after-recovery action failed cause={}", e.toString());
+          }
+        }
       }
 
       @Override

@@ -9,8 +9,11 @@ import java.time.Duration;
  * expectation.
  */
 public final class ConfigChecks {
-  /** The largest body a sidecar accepts: Netty aggregates into one buffer indexed by int. */
-  public static final long MAX_BODY_LIMIT = 512L * 1024 * 1024;
+  /**
+   * The largest body a sidecar accepts: RabbitMQ 3.x's default {@code max_message_size} (4.x's
+   * default is 16 MiB; keep {@code --max-body-size} below the broker's limit).
+   */
+  public static final long MAX_BODY_LIMIT = 128L * 1024 * 1024;
 
   private ConfigChecks() {}
 

@@ -2,12 +2,10 @@ package dev.ferry.protocol;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ShutdownSignalException;
-import dev.ferry.common.AmqpChannels;
+import dev.ferry.common.Topologies;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -31,7 +29,6 @@ public final class Topology {
   public static final int DEAD_LETTER_MAX_LENGTH = 10_000;
 
   private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
-  private static final int NOT_FOUND = 404;
 
   private Topology() {}
 
@@ -67,62 +64,42 @@ public final class Topology {
     return arguments;
   }
 
-  /** Declares the durable request queue of {@code service} unless it already exists. */
-  public static void declareRequestQueue(Connection connection, String service, QueueType type)
-      throws IOException {
-    declareIfAbsent(connection, requestQueue(service), true, requestQueueArguments(type));
-  }
-
-  /** Declares the durable, length-bounded dead-letter queue of {@code service} unless it exists. */
-  public static void declareDeadLetterQueue(Connection connection, String service)
-      throws IOException {
+  /**
+   * The arguments of a service's dead-letter queue: classic, at most {@link
+   * #DEAD_LETTER_MAX_LENGTH}.
+   */
+  public static Map<String, Object> deadLetterQueueArguments() {
     Map<String, Object> arguments = new LinkedHashMap<>();
     arguments.put("x-queue-type", QueueType.CLASSIC.argument());
     arguments.put("x-max-length", DEAD_LETTER_MAX_LENGTH);
-    declareIfAbsent(connection, deadLetterQueue(service), true, arguments);
+    return arguments;
   }
 
   /**
-   * Declares a client instance's reply queue on {@code channel}: not durable, not exclusive (so it
-   * outlives a connection blip), deleted by the broker {@link #REPLY_QUEUE_EXPIRES_MILLIS} after
-   * its last consumer went away.
+   * The arguments of a client instance's reply queue: classic, deleted by the broker {@link
+   * #REPLY_QUEUE_EXPIRES_MILLIS} after its last consumer went away.
    */
-  public static void declareReplyQueue(Channel channel, String queue) throws IOException {
+  public static Map<String, Object> replyQueueArguments() {
     Map<String, Object> arguments = new LinkedHashMap<>();
     arguments.put("x-queue-type", QueueType.CLASSIC.argument());
     arguments.put("x-expires", REPLY_QUEUE_EXPIRES_MILLIS);
-    channel.queueDeclare(queue, false, false, false, arguments);
+    return arguments;
   }
 
-  /**
-   * Uses the queue if it exists, whatever its arguments, and declares it otherwise. A passive
-   * declare of a missing queue closes its channel, so each attempt gets a channel of its own.
-   */
-  private static void declareIfAbsent(
-      Connection connection, String queue, boolean durable, Map<String, Object> arguments)
+  /** See {@link Topologies#declareRequestQueue}. */
+  public static void declareRequestQueue(Connection connection, String service, QueueType type)
       throws IOException {
-    Channel probe = connection.createChannel();
-    try {
-      probe.queueDeclarePassive(queue);
-      AmqpChannels.closeQuietly(probe);
-      return;
-    } catch (IOException e) {
-      if (!isNotFound(e)) {
-        AmqpChannels.closeQuietly(probe);
-        throw e;
-      }
-      // The 404 closed the probe channel.
-    }
-    try (Channel channel = connection.createChannel()) {
-      channel.queueDeclare(queue, durable, false, false, arguments);
-    } catch (TimeoutException e) {
-      throw new IOException(e);
-    }
+    Topologies.declareRequestQueue(connection, service, type);
   }
 
-  private static boolean isNotFound(IOException e) {
-    return e.getCause() instanceof ShutdownSignalException signal
-        && signal.getReason() instanceof com.rabbitmq.client.AMQP.Channel.Close close
-        && close.getReplyCode() == NOT_FOUND;
+  /** See {@link Topologies#declareDeadLetterQueue}. */
+  public static void declareDeadLetterQueue(Connection connection, String service)
+      throws IOException {
+    Topologies.declareDeadLetterQueue(connection, service);
+  }
+
+  /** See {@link Topologies#declareReplyQueue}. */
+  public static void declareReplyQueue(Channel channel, String queue) throws IOException {
+    Topologies.declareReplyQueue(channel, queue);
   }
 }

@@ -5,6 +5,7 @@ import dev.ferry.protocol.ResponseEnvelope;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,20 +34,24 @@ public final class PendingCalls {
       size.decrementAndGet();
       return null;
     }
-    PendingCall call = new PendingCall(correlationId, service, System.nanoTime());
+    PendingCall call = new PendingCall(this, correlationId, service, System.nanoTime());
     calls.put(correlationId, call);
-    call.timeout(
-        timer.schedule(
-            () ->
-                complete(
-                    correlationId,
-                    ResponseEnvelope.ofError(
-                        correlationId,
-                        FerryError.TIMEOUT,
-                        "no reply within " + timeoutMillis + " ms",
-                        -1)),
-            timeoutMillis,
-            TimeUnit.MILLISECONDS));
+    try {
+      call.timeout(
+          timer.schedule(
+              () ->
+                  complete(
+                      correlationId,
+                      ResponseEnvelope.ofError(
+                          correlationId,
+                          FerryError.TIMEOUT,
+                          "no reply within " + timeoutMillis + " ms",
+                          -1)),
+              timeoutMillis,
+              TimeUnit.MILLISECONDS));
+    } catch (RejectedExecutionException e) {
+      fail(correlationId, FerryError.SHUTTING_DOWN, "client is closing");
+    }
     return call;
   }
 
@@ -56,12 +61,12 @@ public final class PendingCalls {
     if (call == null) {
       return false;
     }
+    call.complete(response); // Before the count drops, so a drain sees the response handed over.
     if (size.decrementAndGet() == 0) {
       synchronized (this) {
         notifyAll();
       }
     }
-    call.complete(response);
     return true;
   }
 

@@ -7,6 +7,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.ferry.common.AmqpChannels;
+import dev.ferry.common.Topologies;
 import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.MalformedMessageException;
 import dev.ferry.protocol.ResponseEnvelope;
@@ -29,14 +30,20 @@ public final class ReplyConsumer implements AutoCloseable {
   private final PendingCalls pending;
   private final AtomicLong late = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  private volatile boolean consuming;
 
   public ReplyConsumer(Connection connection, String instanceId, PendingCalls pending)
       throws IOException {
     this.pending = pending;
     this.queue = Topology.replyQueue(instanceId);
     this.channel = connection.createChannel();
-    Topology.declareReplyQueue(channel, queue);
+  }
+
+  /** Declares the reply queue and starts consuming it. */
+  public void start() throws IOException {
+    Topologies.declareReplyQueue(channel, queue);
     channel.basicConsume(queue, true, "ferry-replies", new Consumer(channel));
+    consuming = true;
   }
 
   /** The name of the reply queue, the {@code reply_to} of every request. */
@@ -54,8 +61,9 @@ public final class ReplyConsumer implements AutoCloseable {
     return malformed.get();
   }
 
+  /** True while the channel is open and the broker has not cancelled the consumer. */
   public boolean isConsuming() {
-    return channel.isOpen();
+    return consuming && channel.isOpen();
   }
 
   private final class Consumer extends DefaultConsumer {
@@ -82,6 +90,28 @@ public final class ReplyConsumer implements AutoCloseable {
         late.incrementAndGet();
         logger.debug("late or unknown reply dropped correlationId={}", response.correlationId());
       }
+    }
+
+    /** The broker cancelled the consumer (the queue was deleted): declare and consume again. */
+    @Override
+    public void handleCancel(String consumerTag) {
+      consuming = false;
+      logger.warn("reply consumer cancelled by the broker, consuming again queue={}", queue);
+      Thread restart =
+          new Thread(
+              () -> {
+                try {
+                  start();
+                } catch (IOException | RuntimeException e) {
+                  logger.warn(
+                      "cannot consume the reply queue again queue={} cause={}",
+                      queue,
+                      e.toString());
+                }
+              },
+              "ferry-reply-restart");
+      restart.setDaemon(true);
+      restart.start();
     }
 
     @Override

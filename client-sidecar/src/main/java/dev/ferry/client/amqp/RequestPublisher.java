@@ -8,6 +8,7 @@ import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.ferry.common.AmqpChannels;
 import dev.ferry.common.ConfirmTracker;
+import dev.ferry.common.Topologies;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.QueueType;
@@ -23,68 +24,115 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes requests with the {@code mandatory} flag and publisher confirms, many in flight at
- * once. Owns one channel and the one thread that publishes on it, so {@code basicPublish} (which
+ * Publishes messages with the {@code mandatory} flag and publisher confirms, many in flight at
+ * once. Owns its channel and the one thread that publishes on it, so {@code basicPublish} (which
  * can block) never runs on a caller's or an event loop's thread. Declares a service's request queue
  * before its first request, so that requests wait in the queue until a server sidecar comes.
  *
- * <p>A request whose publish fails, is refused by the broker (nack), or cannot be routed (returned)
- * ends its call at once with a sidecar error; so does every unconfirmed request when the channel is
- * lost.
+ * <p>A message whose publish fails, is refused by the broker (nack), or cannot be routed (returned)
+ * is reported to its {@link Outcome} at once; so is every unconfirmed message when the channel is
+ * lost. A channel the broker closed for a channel-level error is replaced before the next publish.
  */
 public final class RequestPublisher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(RequestPublisher.class);
   private static final int BATCH = 256;
-  private static final Outgoing STOP = new Outgoing("", null, null);
+  private static final Outgoing STOP = new Outgoing("", "", null, null, null);
 
   private final Connection connection;
-  private final Channel channel;
   private final QueueType queueType;
-  private final PendingCalls pending;
+  private final Returns returns;
   private final BlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
-  private final ConfirmTracker<PendingCall> unconfirmed = new ConfirmTracker<>();
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private final Thread thread;
+  private volatile Lane lane;
   private volatile boolean closed;
 
-  /** A request to publish to {@code service}'s queue on behalf of {@code call}. */
-  public record Outgoing(String service, AmqpMessage message, PendingCall call) {}
+  /** Who hears that a publish did not reach its queue. */
+  public interface Outcome {
+    /** False when nobody waits for this message any more (its call ended): it is not sent. */
+    boolean wanted();
 
-  public RequestPublisher(Connection connection, QueueType queueType, PendingCalls pending)
+    /** The message was not sent, was refused by the broker, or was lost with the channel. */
+    void failed(FerryError error, String detail);
+  }
+
+  /** Who hears that the broker returned a message (no queue to route it to), by correlation id. */
+  public interface Returns {
+    void returned(String correlationId, String detail);
+  }
+
+  /**
+   * A message to publish to {@code exchange} with {@code routingKey}; when {@code service} is not
+   * null, that service's request queue is declared first.
+   */
+  public record Outgoing(
+      String exchange, String routingKey, String service, AmqpMessage message, Outcome outcome) {
+
+    /** A request for {@code service}'s queue. */
+    public static Outgoing request(String service, AmqpMessage message, Outcome outcome) {
+      return new Outgoing("", Topology.requestQueue(service), service, message, outcome);
+    }
+  }
+
+  public RequestPublisher(Connection connection, QueueType queueType, Returns returns)
       throws IOException {
     this.connection = connection;
     this.queueType = queueType;
-    this.pending = pending;
-    this.channel = connection.createChannel();
-    channel.confirmSelect();
-    channel.addConfirmListener(confirmListener());
-    channel.addReturnListener(this::returned);
-    channel.addShutdownListener(this::channelLost);
+    this.returns = returns;
+    this.lane = new Lane();
     this.thread = new Thread(this::run, "ferry-publisher");
     thread.setDaemon(true);
+  }
+
+  /** Starts the publishing thread. */
+  public void start() {
     thread.start();
   }
 
   /** Declares {@code service}'s request queue now, instead of before its first request. */
   public void declare(String service) throws IOException {
     if (!declared.contains(service)) {
-      Topology.declareRequestQueue(connection, service, queueType);
+      Topologies.declareRequestQueue(connection, service, queueType);
       declared.add(service);
     }
   }
 
-  /** Hands a request to the publishing thread; never blocks. */
+  /** Forgets which queues were declared (after a broker restart they are declared again). */
+  public void forgetDeclarations() {
+    declared.clear();
+  }
+
+  /** Hands a message to the publishing thread; never blocks. */
   public void publish(Outgoing outgoing) {
     if (closed) {
-      pending.fail(outgoing.call().correlationId(), FerryError.SHUTTING_DOWN, "client is closing");
+      outgoing.outcome().failed(FerryError.SHUTTING_DOWN, "client is closing");
       return;
     }
     queue.add(outgoing);
   }
 
-  /** Requests published but not yet confirmed by the broker. */
+  /** Messages published but not yet confirmed by the broker. */
   public int unconfirmed() {
-    return unconfirmed.size();
+    return lane.unconfirmed.size();
+  }
+
+  /**
+   * One publishing channel and what it has not had confirmed yet. amqp-client recovers a channel
+   * lost with its connection, but not one the broker closed for a channel-level error (e.g. a
+   * message over its size limit): the publishing thread replaces that lane; its sequence numbers
+   * start again at 1, and the old lane's listeners only ever touch the old lane.
+   */
+  private final class Lane {
+    final Channel channel;
+    final ConfirmTracker<Outcome> unconfirmed = new ConfirmTracker<>();
+
+    Lane() throws IOException {
+      channel = connection.createChannel();
+      channel.confirmSelect();
+      channel.addConfirmListener(confirmListener(this));
+      channel.addReturnListener(RequestPublisher.this::returned);
+      channel.addShutdownListener(cause -> channelLost(this, cause));
+    }
   }
 
   private void run() {
@@ -115,52 +163,64 @@ public final class RequestPublisher implements AutoCloseable {
   }
 
   private void send(Outgoing outgoing) {
-    PendingCall call = outgoing.call();
-    if (call.isDone()) {
-      return; // Timed out while waiting to be published: nobody wants the answer.
+    Outcome outcome = outgoing.outcome();
+    if (!outcome.wanted()) {
+      return; // Its call ended while it waited to be published: nobody wants it.
     }
+    Lane current = lane;
     long sequence = -1;
     try {
-      declare(outgoing.service());
-      sequence = channel.getNextPublishSeqNo();
-      unconfirmed.put(sequence, call);
-      AmqpMessage message = outgoing.message();
-      channel.basicPublish(
-          "",
-          Topology.requestQueue(outgoing.service()),
-          true,
-          message.properties(),
-          message.body());
-    } catch (IOException | ShutdownSignalException e) {
-      if (sequence >= 0) {
-        unconfirmed.remove(sequence);
+      if (outgoing.service() != null) {
+        declare(outgoing.service());
       }
-      logger.debug("publish failed correlationId={}", call.correlationId(), e);
-      pending.fail(
-          call.correlationId(), FerryError.BROKER_UNAVAILABLE, "could not publish the request");
+      current = usableLane();
+      sequence = current.channel.getNextPublishSeqNo();
+      current.unconfirmed.put(sequence, outcome);
+      AmqpMessage message = outgoing.message();
+      current.channel.basicPublish(
+          outgoing.exchange(), outgoing.routingKey(), true, message.properties(), message.body());
+    } catch (IOException | ShutdownSignalException e) {
+      current.unconfirmed.remove(sequence);
+      logger.debug("publish failed routingKey={}", outgoing.routingKey(), e);
+      outcome.failed(FerryError.BROKER_UNAVAILABLE, "could not publish the request");
+    } catch (RuntimeException e) {
+      // amqp-client counts the sequence number before encoding: a fresh channel keeps confirms
+      // aligned.
+      current.unconfirmed.remove(sequence);
+      logger.warn("publish failed routingKey={} cause={}", outgoing.routingKey(), e.toString());
+      AmqpChannels.closeQuietly(current.channel);
+      outcome.failed(FerryError.BROKER_UNAVAILABLE, "could not publish the request");
     }
+  }
+
+  /** The lane to publish on, replacing one whose channel the broker closed. */
+  private Lane usableLane() throws IOException {
+    Lane current = lane;
+    if (!current.channel.isOpen() && connection.isOpen()) {
+      logger.info("reopening the publisher channel");
+      current = new Lane();
+      lane = current;
+    }
+    return current;
   }
 
   private void failUnsent(Outgoing outgoing) {
     if (outgoing != STOP) {
-      pending.fail(outgoing.call().correlationId(), FerryError.SHUTTING_DOWN, "client is closing");
+      outgoing.outcome().failed(FerryError.SHUTTING_DOWN, "client is closing");
     }
   }
 
-  private ConfirmListener confirmListener() {
+  private ConfirmListener confirmListener(Lane owner) {
     return new ConfirmListener() {
       @Override
       public void handleAck(long deliveryTag, boolean multiple) {
-        unconfirmed.take(deliveryTag, multiple);
+        owner.unconfirmed.take(deliveryTag, multiple);
       }
 
       @Override
       public void handleNack(long deliveryTag, boolean multiple) {
-        for (PendingCall call : unconfirmed.take(deliveryTag, multiple)) {
-          pending.fail(
-              call.correlationId(),
-              FerryError.BROKER_UNAVAILABLE,
-              "the broker refused the request");
+        for (Outcome outcome : owner.unconfirmed.take(deliveryTag, multiple)) {
+          outcome.failed(FerryError.BROKER_UNAVAILABLE, "the broker refused the request");
         }
       }
     };
@@ -170,23 +230,22 @@ public final class RequestPublisher implements AutoCloseable {
     AMQP.BasicProperties properties = returned.getProperties();
     String correlationId = properties == null ? null : properties.getCorrelationId();
     if (correlationId != null) {
-      pending.fail(
+      returns.returned(
           correlationId,
-          FerryError.NO_ROUTE,
           "no queue " + returned.getRoutingKey() + " (" + returned.getReplyText() + ")");
     }
   }
 
-  private void channelLost(ShutdownSignalException cause) {
-    List<PendingCall> lost = unconfirmed.takeAll();
+  private void channelLost(Lane owner, ShutdownSignalException cause) {
+    List<Outcome> lost = owner.unconfirmed.takeAll();
     if (!lost.isEmpty() && !closed) {
       logger.warn(
           "publisher channel lost, failing unconfirmed requests count={} cause={}",
           lost.size(),
           cause.getMessage());
     }
-    for (PendingCall call : lost) {
-      pending.fail(call.correlationId(), FerryError.BROKER_UNAVAILABLE, "broker connection lost");
+    for (Outcome outcome : lost) {
+      outcome.failed(FerryError.BROKER_UNAVAILABLE, "broker connection lost");
     }
   }
 
@@ -202,6 +261,6 @@ public final class RequestPublisher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    AmqpChannels.closeQuietly(channel);
+    AmqpChannels.closeQuietly(lane.channel);
   }
 }

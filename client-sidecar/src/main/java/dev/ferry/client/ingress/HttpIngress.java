@@ -9,14 +9,18 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,16 +34,23 @@ public final class HttpIngress implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel listener;
+  private final ChannelGroup connections;
+  private final Exchanges exchanges;
 
-  private HttpIngress(EventLoopGroup group, Channel listener) {
+  private HttpIngress(
+      EventLoopGroup group, Channel listener, ChannelGroup connections, Exchanges exchanges) {
     this.group = group;
     this.listener = listener;
+    this.connections = connections;
+    this.exchanges = exchanges;
   }
 
   /** Starts listening; requests become calls on {@code client}. */
   public static HttpIngress start(Caller client, IngressConfig config)
       throws IOException, InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    Exchanges exchanges = new Exchanges();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -50,7 +61,8 @@ public final class HttpIngress implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel channel) {
-                    initPipeline(channel.pipeline(), client, config);
+                    connections.add(channel);
+                    initPipeline(channel.pipeline(), client, config, exchanges);
                   }
                 });
     ChannelFuture bound = bootstrap.bind(config.host(), config.port()).await();
@@ -67,11 +79,12 @@ public final class HttpIngress implements AutoCloseable {
     Channel listener = bound.channel();
     logger.info(
         "http ingress listening address={} service={}", listener.localAddress(), config.service());
-    return new HttpIngress(group, listener);
+    return new HttpIngress(group, listener, connections, exchanges);
   }
 
   /** The handlers of one caller connection. */
-  static void initPipeline(ChannelPipeline pipeline, Caller client, IngressConfig config) {
+  static void initPipeline(
+      ChannelPipeline pipeline, Caller client, IngressConfig config, Exchanges exchanges) {
     HttpDecoderConfig decoder =
         new HttpDecoderConfig()
             .setMaxInitialLineLength(config.maxInitialLineLength())
@@ -80,16 +93,31 @@ public final class HttpIngress implements AutoCloseable {
         .addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
         .addLast(new HttpServerCodec(decoder))
         .addLast(new LimitedAggregator(config.maxBodySize()))
-        .addLast(new HttpIngressHandler(client, config));
+        .addLast(new HttpIngressHandler(client, config, exchanges));
   }
 
   public int port() {
     return ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
-  /** Closes the listening socket; connections already open keep being served. */
+  /**
+   * Closes the listening socket and starts draining: idle connections close at once, the others
+   * after their last response, which says {@code Connection: close}.
+   */
   public void stopAccepting() {
     listener.close().syncUninterruptibly();
+    exchanges.startDraining();
+    for (Channel connection : connections) {
+      connection.pipeline().fireUserEventTriggered(Exchanges.DRAIN);
+    }
+  }
+
+  /**
+   * Waits until every response has been written (or its connection dropped), up to {@code timeout};
+   * true when none is left.
+   */
+  public boolean awaitWritten(Duration timeout) throws InterruptedException {
+    return exchanges.awaitNone(timeout.toNanos());
   }
 
   @Override

@@ -8,12 +8,15 @@ import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.Header;
 import dev.ferry.protocol.ResponseEnvelope;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -40,6 +43,7 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
 
   private final Caller client;
   private final IngressConfig config;
+  private final Exchanges exchanges;
   private final ArrayDeque<Slot> slots = new ArrayDeque<>();
   private boolean closing;
 
@@ -52,7 +56,8 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
     boolean keepAlive;
   }
 
-  HttpIngressHandler(Caller client, IngressConfig config) {
+  HttpIngressHandler(Caller client, IngressConfig config, Exchanges exchanges) {
+    this.exchanges = exchanges;
     this.client = client;
     this.config = config;
   }
@@ -112,6 +117,17 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
           slot,
           HttpResponses.error(
               FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), keepAlive),
+          keepAlive);
+      return;
+    }
+    if (!isAscii(request.uri())) {
+      settle(
+          ctx,
+          slot,
+          HttpResponses.error(
+              FerryError.BAD_REQUEST,
+              "request target has octets outside ASCII (percent-encode them)",
+              keepAlive),
           keepAlive);
       return;
     }
@@ -183,6 +199,18 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
     return headers;
   }
 
+  /**
+   * RFC 9112 allows only ASCII in the request target; other octets could not be carried exactly.
+   */
+  private static boolean isAscii(String target) {
+    for (int i = 0; i < target.length(); i++) {
+      if (target.charAt(i) > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static FerryError decodeError(Throwable cause) {
     if (cause instanceof TooLongHttpLineException) {
       return FerryError.URI_TOO_LONG;
@@ -196,6 +224,7 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
   private Slot enqueue(ChannelHandlerContext ctx) {
     Slot slot = new Slot();
     slots.add(slot);
+    exchanges.enter();
     if (slots.size() >= MAX_PIPELINED) {
       ctx.channel().config().setAutoRead(false);
     }
@@ -206,7 +235,9 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
   private void settle(
       ChannelHandlerContext ctx, Slot slot, FullHttpResponse response, boolean keepAlive) {
     if (closing) {
-      slots.remove(slot);
+      if (slots.remove(slot)) {
+        exchanges.leave();
+      }
       response.release();
       return;
     }
@@ -217,11 +248,17 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
       Slot head = slots.poll();
       if (closing) {
         head.response.release();
+        exchanges.leave();
         continue;
       }
+      boolean keep = head.keepAlive && !exchanges.isDraining();
+      if (!keep) {
+        head.response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
       var future = ctx.write(head.response);
+      future.addListener(written -> exchanges.leave());
       wrote = true;
-      if (!head.keepAlive) {
+      if (!keep) {
         closing = true;
         future.addListener(ChannelFutureListener.CLOSE);
       }
@@ -239,8 +276,14 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof IdleStateEvent && slots.isEmpty()) {
-      ctx.close();
+    if ((evt instanceof IdleStateEvent || evt == Exchanges.DRAIN) && slots.isEmpty()) {
+      // Close once what is already being written has gone out.
+      closing = true;
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    if (evt == Exchanges.DRAIN) {
+      takeLast(ctx); // Answer what was asked, with Connection: close, and read nothing more.
       return;
     }
     super.userEventTriggered(ctx, evt);
@@ -253,6 +296,7 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
       if (slot.response != null) {
         slot.response.release();
       }
+      exchanges.leave();
     }
     slots.clear();
     ctx.fireChannelInactive();

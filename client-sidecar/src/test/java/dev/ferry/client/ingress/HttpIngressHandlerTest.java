@@ -42,6 +42,7 @@ class HttpIngressHandlerTest {
           Duration.ofSeconds(60));
 
   private final RecordingCaller caller = new RecordingCaller();
+  private final Exchanges exchanges = new Exchanges();
   private EmbeddedChannel channel = channel(CONFIG);
 
   @AfterEach
@@ -607,10 +608,42 @@ class HttpIngressHandlerTest {
     assertThat(written()).isEmpty();
   }
 
+  @Test
+  void closesAnIdleConnectionWhenDrainingStarts() {
+    exchanges.startDraining();
+    channel.pipeline().fireUserEventTriggered(Exchanges.DRAIN);
+
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void answersWhatIsPendingWithConnectionCloseWhenDraining() throws Exception {
+    send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    exchanges.startDraining();
+    channel.pipeline().fireUserEventTriggered(Exchanges.DRAIN);
+    assertThat(exchanges.count()).isEqualTo(1);
+
+    complete(0, ok("bye"));
+
+    assertThat(written()).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(exchanges.awaitNone(0)).isTrue();
+  }
+
+  @Test
+  void countsAnExchangeUntilItsResponseIsWritten() throws Exception {
+    send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(exchanges.count()).isEqualTo(1);
+
+    complete(0, ok("hi"));
+
+    assertThat(exchanges.count()).isZero();
+  }
+
   /** The pipeline {@link HttpIngress} builds for each connection. */
   private EmbeddedChannel channel(IngressConfig config) {
     EmbeddedChannel channel = new EmbeddedChannel();
-    HttpIngress.initPipeline(channel.pipeline(), caller, config);
+    HttpIngress.initPipeline(channel.pipeline(), caller, config, exchanges);
     return channel;
   }
 
