@@ -15,7 +15,6 @@ import dev.ferry.protocol.RequestEnvelope;
 import dev.ferry.protocol.Topology;
 import dev.ferry.server.ServerSidecar;
 import dev.ferry.testing.RabbitBroker;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -58,22 +57,30 @@ class DeadlinesAndFailuresIT {
   }
 
   @Test
-  void answers502WhenTheServiceIsUnreachableAndReportsNotReady() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
+  void answers502WhenTheServiceGoesAwayAndReportsNotReady() throws Exception {
+    EchoServer doomed = EchoServer.start("127.0.0.1", 0);
     try (Pair pair = new Pair(broker, "down")) {
       int port = pair.client().httpPort();
-      ServerSidecar server = pair.server("http://127.0.0.1:" + closedPort);
+      ServerSidecar server = pair.server("http://127.0.0.1:" + doomed.port());
+      doomed.close();
 
-      HttpResponse<String> response = Http.get(port, "/x");
+      HttpResponse<String> response =
+          Http.CLIENT.send(
+              Http.request(port, "/x").header("ferry-timeout", "3s").build(),
+              HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(502);
       assertThat(response.headers().firstValue("ferry-error")).hasValue("upstream-unavailable");
-      HttpResponse<String> ready = Http.get(server.adminPort(), "/readyz");
-      assertThat(ready.statusCode()).isEqualTo(503);
-      assertThat(ready.body()).contains("upstream");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                HttpResponse<String> ready = Http.get(server.adminPort(), "/readyz");
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.body()).contains("upstream");
+              });
+    } finally {
+      doomed.close();
     }
   }
 

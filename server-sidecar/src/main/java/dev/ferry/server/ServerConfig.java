@@ -11,7 +11,33 @@ import java.time.Duration;
 
 /**
  * The server sidecar's configuration, built once from flags and {@code FERRY_*} variables by {@link
- * ServerSidecarMain}; each field names its flag there. Validated here.
+ * ServerSidecarMain} (a flag wins over its variable) and validated here; a bad value is a {@link
+ * ConfigException} naming the flag.
+ *
+ * @param amqpUri {@code --amqp-uri}, {@code FERRY_AMQP_URI}: the broker, default {@code
+ *     amqp://guest:guest@127.0.0.1:5672/}; an empty vhost ({@code …:5672/}) means {@code /}; the
+ *     password is never logged
+ * @param service {@code --service}, {@code FERRY_SERVICE}: the Ferry service whose queue {@code
+ *     ferry.req.<service>} is consumed; required, no default
+ * @param queueType {@code --queue-type}, {@code FERRY_QUEUE_TYPE}: the type of the request queue
+ *     when this sidecar has to declare it, {@code quorum} (default) or {@code classic}; an existing
+ *     queue is used as it is
+ * @param upstream {@code --upstream}, {@code FERRY_UPSTREAM}: the real service, {@code
+ *     http://HOST[:PORT][/BASE-PATH]}, default {@code http://127.0.0.1:8000}; no port means 80, no
+ *     path means none is prefixed; no user info, query or fragment
+ * @param concurrency {@code --concurrency}, {@code FERRY_CONCURRENCY}: requests handled at once,
+ *     also the consumer prefetch, default 16; 1 to 65535 (0 is rejected)
+ * @param adminHost {@code --admin-host}, {@code FERRY_ADMIN_HOST}: address of {@code /healthz},
+ *     {@code /readyz} and {@code /metrics}, default {@code 0.0.0.0} (all interfaces)
+ * @param adminPort {@code --admin-port}, {@code FERRY_ADMIN_PORT}: their port, default 9091; 0
+ *     picks a free one
+ * @param maxBodySize {@code --max-body-size}, {@code FERRY_MAX_BODY_SIZE}: the largest response
+ *     body taken from the service, default 8 MiB, at most {@link #MAX_BODY_SIZE} (RabbitMQ 3.x's
+ *     default {@code max_message_size}); a larger body becomes 502 {@code upstream-invalid}; 0
+ *     carries only responses without a body
+ * @param drainTimeout {@code --drain-timeout}, {@code FERRY_DRAIN_TIMEOUT}: on SIGTERM, how long
+ *     in-flight requests may take to finish, default 30s; 0 does not wait (their requests go back
+ *     to the queue when the channel closes)
  */
 record ServerConfig(
     String amqpUri,
@@ -24,10 +50,40 @@ record ServerConfig(
     long maxBodySize,
     Duration drainTimeout) {
 
+  /**
+   * The largest {@code --max-body-size}: RabbitMQ 3.x's default {@code max_message_size}, so that
+   * the broker never refuses a reply for its size (4.x's default is 16 MiB: stay below the limit of
+   * the broker in use).
+   */
+  static final long MAX_BODY_SIZE = 128L * 1024 * 1024;
+
   ServerConfig {
     ConfigChecks.amqpUri(amqpUri);
     ConfigChecks.service(service);
     requireNonNull(queueType, "queueType");
+    checkUpstream(upstream);
+    if (concurrency <= 0 || concurrency > 65535) {
+      throw new ConfigException("--concurrency: " + concurrency + " (expected: 1..65535)");
+    }
+    ConfigChecks.port("--admin-port", adminPort);
+    if (maxBodySize < 0 || maxBodySize > MAX_BODY_SIZE) {
+      throw new ConfigException(
+          "--max-body-size: "
+              + maxBodySize
+              + " (expected: 0.."
+              + MAX_BODY_SIZE
+              + " bytes, RabbitMQ's default max_message_size)");
+    }
+    ConfigChecks.nonNegative("--drain-timeout", drainTimeout);
+  }
+
+  private static void checkUpstream(URI upstream) {
+    String authority = upstream.getRawAuthority();
+    if (upstream.getRawUserInfo() != null || (authority != null && authority.contains("@"))) {
+      // Not echoed: it may hold a password.
+      throw new ConfigException(
+          "--upstream: user info is not supported (expected: http://HOST[:PORT][/BASE-PATH])");
+    }
     if (!"http".equals(upstream.getScheme())
         || upstream.getHost() == null
         || upstream.getRawQuery() != null
@@ -35,12 +91,6 @@ record ServerConfig(
       throw new ConfigException(
           "--upstream: '" + upstream + "' (expected: http://HOST[:PORT][/BASE-PATH])");
     }
-    if (concurrency <= 0 || concurrency > 65535) {
-      throw new ConfigException("--concurrency: " + concurrency + " (expected: 1..65535)");
-    }
-    ConfigChecks.port("--admin-port", adminPort);
-    ConfigChecks.bodySize("--max-body-size", maxBodySize);
-    ConfigChecks.nonNegative("--drain-timeout", drainTimeout);
   }
 
   int upstreamPort() {

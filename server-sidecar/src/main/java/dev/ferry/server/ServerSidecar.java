@@ -17,13 +17,19 @@ import dev.ferry.server.upstream.UpstreamProbe;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running server sidecar. Starts admin endpoint, broker connection, queues, upstream client and
- * consumer in that order; stops in reverse: not-ready, stop consuming, finish in-flight requests
- * (publish and confirm their replies, ack) within {@code --drain-timeout}, close.
+ * The running server sidecar. Starts admin endpoint, upstream probe, broker connection, queues,
+ * upstream client, writer and consumer in that order, and consumes only once the service has
+ * accepted a connection (so that a request waiting through a cold start is not answered 502 because
+ * the service starts a moment after its sidecar). Stops in reverse: not-ready, stop consuming,
+ * finish in-flight requests (publish and confirm their replies, ack) within {@code
+ * --drain-timeout}, close. {@link #close()} may run while {@link #start()} still waits (SIGTERM):
+ * start then returns without consuming.
  */
 public final class ServerSidecar implements Sidecar {
   private static final Logger logger = LoggerFactory.getLogger(ServerSidecar.class);
@@ -34,6 +40,9 @@ public final class ServerSidecar implements Sidecar {
   private final PrometheusMeterRegistry registry = Meters.prometheus();
   private final InFlight inFlight = new InFlight();
   private final AmqpConnector connector;
+  private final CompletableFuture<Void> stopping = new CompletableFuture<>();
+  private final Object lifecycle = new Object();
+  private boolean closed; // Guarded by lifecycle: start() builds nothing once it is set.
   private volatile AdminServer admin;
   private volatile UpstreamProbe probe;
   private volatile HttpUpstream upstream;
@@ -47,21 +56,54 @@ public final class ServerSidecar implements Sidecar {
         new AmqpConnector(config.amqpUri(), "ferry-server-sidecar:" + config.service());
   }
 
+  /**
+   * Starts everything; blocks while the broker is unreachable and until the service has accepted a
+   * connection once. Returns early, consuming nothing, when {@link #close()} runs meanwhile.
+   */
   @Override
   public void start() throws IOException, InterruptedException {
     logger.info("starting ferry server sidecar {}", config.describe());
-    readiness.add("started", () -> started);
-    admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
-    probe =
-        new UpstreamProbe(
-            config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);
-    readiness.add("upstream", probe::isReachable);
-    Connection connection = connector.connect();
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      readiness.add("started", () -> started);
+      admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
+      probe =
+          new UpstreamProbe(
+              config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);
+      readiness.add("upstream", probe::isReachable);
+    }
+    Connection connection = connector.connect(); // Ends with InterruptedException on close().
+    Dispatcher dispatcher;
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      dispatcher = prepare(connection);
+    }
+    if (!awaitUpstream()) {
+      logger.info("stopped before the upstream accepted a connection");
+      return;
+    }
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      consumer.start(dispatcher::handle);
+      started = true;
+    }
+    logger.info("ferry server sidecar ready admin_port={}", admin.port());
+  }
+
+  /** Declares the queues and builds what handles requests, all but the consuming itself. */
+  private Dispatcher prepare(Connection connection) throws IOException {
     readiness.add("broker", connector::isUsable);
     Topology.declareRequestQueue(connection, config.service(), config.queueType());
     Topology.declareDeadLetterQueue(connection, config.service());
     upstream = HttpUpstream.create(config.upstream(), (int) config.maxBodySize(), 1);
     writer = new AmqpWriter(connection);
+    readiness.add("writer", writer::isOpen);
     FunctionCounter.builder("ferry.server.replies.returned", writer, AmqpWriter::returnedReplies)
         .description("Replies the broker could not route: their caller's reply queue was gone")
         .tag("service", config.service())
@@ -69,27 +111,59 @@ public final class ServerSidecar implements Sidecar {
     FunctionCounter.builder("ferry.broker.recoveries", connector, AmqpConnector::recoveries)
         .tag("sidecar", "server")
         .register(registry);
-    Dispatcher dispatcher =
-        new Dispatcher(
-            config.service(),
-            writer,
-            upstream,
-            new DispatchMetrics(registry, config.service(), inFlight),
-            inFlight);
-    consumer = new RequestConsumer(connection, config.service(), config.concurrency(), writer);
+    consumer =
+        new RequestConsumer(
+            connection, config.service(), config.queueType(), config.concurrency(), writer);
     readiness.add("consuming", consumer::isConsuming);
-    consumer.start(dispatcher::handle);
-    started = true;
-    logger.info("ferry server sidecar ready admin_port={}", admin.port());
+    return new Dispatcher(
+        config.service(),
+        writer,
+        upstream,
+        new DispatchMetrics(registry, config.service(), inFlight),
+        inFlight,
+        config.maxBodySize());
   }
 
+  /** Waits until the service has accepted a connection once (true) or close() ran (false). */
+  private boolean awaitUpstream() throws InterruptedException {
+    CompletableFuture<Void> reached = probe.reached();
+    if (!reached.isDone()) {
+      logger.info(
+          "waiting for the upstream to accept a connection before consuming upstream={}",
+          config.upstream());
+    }
+    try {
+      CompletableFuture.anyOf(reached, stopping).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot fail", e);
+    }
+    return !stopping.isDone();
+  }
+
+  /** The admin endpoint's port; once {@link #start()} has opened it. */
   public int adminPort() {
-    return admin.port();
+    AdminServer opened = admin;
+    if (opened == null) {
+      throw new IllegalStateException("admin endpoint not started yet");
+    }
+    return opened.port();
   }
 
-  /** The orderly stop that SIGTERM runs; see the class comment. */
+  /** The publishing writer, for tests that break its channel; null before start. */
+  AmqpWriter writer() {
+    return writer;
+  }
+
+  /** The orderly stop that SIGTERM runs; see the class comment. Idempotent. */
   @Override
   public void close() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    stopping.complete(null);
     readiness.drain();
     if (consumer != null) {
       consumer.stop();

@@ -82,7 +82,7 @@ public final class ServerSidecarMain implements Callable<Integer> {
       defaultValue = "8MiB",
       converter = Cli.SizeConverter.class,
       description =
-          "Largest response body taken from the service; larger ones become 502 upstream-invalid (default: ${DEFAULT-VALUE}).")
+          "Largest response body taken from the service, at most 128MiB; larger ones become 502 upstream-invalid (default: ${DEFAULT-VALUE}).")
   long maxBodySize;
 
   @Option(
@@ -99,7 +99,9 @@ public final class ServerSidecarMain implements Callable<Integer> {
 
   /**
    * Starts a sidecar in this process from command-line arguments (environment variables are not
-   * read), as tests and embedders do; blocks until it is ready. The caller closes it.
+   * read), as tests and embedders do; blocks until it is ready: connected to the broker, and
+   * consuming, which waits until the upstream has accepted a connection once. The caller closes it
+   * (which also ends the waiting).
    */
   public static ServerSidecar start(String... args) throws IOException, InterruptedException {
     return Cli.start(new ServerSidecarMain(), command -> new ServerSidecar(command.config()), args);

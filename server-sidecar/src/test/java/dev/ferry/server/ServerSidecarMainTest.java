@@ -39,6 +39,9 @@ class ServerSidecarMainTest {
         "--admin-port    | abc",
         "--max-body-size | lots",
         "--max-body-size | 1GiB",
+        "--max-body-size | 129MiB",
+        "--upstream      | http://user:s3cr3t@x:8000",
+        "--upstream      | http://user@x:8000",
         "--drain-timeout | 5 parsecs",
         "--queue-type    | stream",
         "--service       | my service",
@@ -54,6 +57,35 @@ class ServerSidecarMainTest {
 
     assertThat(status).isEqualTo(Cli.USAGE);
     assertThat(err.toString()).hasLineCount(1).contains(option);
+  }
+
+  @Test
+  void rejectsUserInfoInUpstreamWithoutEchoingIt() {
+    int status = execute(Map.of(), "--service", "echo", "--upstream", "http://me:s3cr3t@svc:8000");
+
+    assertThat(status).isEqualTo(Cli.USAGE);
+    assertThat(err.toString())
+        .isEqualTo(
+            "ferry-server-sidecar: --upstream: user info is not supported"
+                + " (expected: http://HOST[:PORT][/BASE-PATH])\n");
+  }
+
+  @Test
+  void acceptsTheLargestBodySizeTheBrokerTakesByDefault() {
+    ServerConfig config = parse(Map.of(), "--service", "echo", "--max-body-size", "128MiB");
+
+    assertThat(config.maxBodySize()).isEqualTo(128L * 1024 * 1024);
+  }
+
+  @Test
+  void namesTheBodySizeLimitAndWhyItIsThere() {
+    int status = execute(Map.of(), "--service", "echo", "--max-body-size", "129MiB");
+
+    assertThat(status).isEqualTo(Cli.USAGE);
+    assertThat(err.toString())
+        .isEqualTo(
+            "ferry-server-sidecar: --max-body-size: 135266304 (expected: 0..134217728 bytes,"
+                + " RabbitMQ's default max_message_size)\n");
   }
 
   @Test

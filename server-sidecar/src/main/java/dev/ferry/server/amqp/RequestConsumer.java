@@ -6,11 +6,18 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.recovery.AutorecoveringChannel;
 import dev.ferry.common.AmqpChannels;
+import dev.ferry.protocol.QueueType;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,71 +26,157 @@ import org.slf4j.LoggerFactory;
  * Consumes {@code ferry.req.<service>} with manual acks and a prefetch of {@code concurrency}, and
  * hands each delivery on at once. Owns the consuming channel; acks and requeues are written through
  * the {@link AmqpWriter}'s thread.
+ *
+ * <p>Keeps consuming on its own: when the broker cancels the consumer (the queue was deleted) or
+ * closes the channel with a channel-level error, it is not consuming (readiness says so) until a
+ * thread of its own ({@code ferry-consumer-restart}) has declared the queue again and consumed
+ * anew, on a new channel if need be, retrying every second.
  */
 public final class RequestConsumer implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(RequestConsumer.class);
+  private static final long RESTART_RETRY_MILLIS = 1_000;
+  private static final long CANCEL_TIMEOUT_MILLIS = 5_000;
 
-  private final Channel channel;
-  private final AmqpWriter writer;
+  private final Connection connection;
+  private final String service;
+  private final QueueType queueType;
   private final String queue;
-  private volatile String consumerTag;
+  private final int concurrency;
+  private final AmqpWriter writer;
+  private final ScheduledExecutorService restarter;
+  private volatile Channel channel;
+  private volatile Consumer<Delivery> handler;
+  private volatile Subscription subscription;
+  private volatile boolean stopping;
 
-  public RequestConsumer(Connection connection, String service, int concurrency, AmqpWriter writer)
+  /** Opens the consuming channel; nothing is consumed before {@link #start}. */
+  public RequestConsumer(
+      Connection connection,
+      String service,
+      QueueType queueType,
+      int concurrency,
+      AmqpWriter writer)
       throws IOException {
+    this.connection = connection;
+    this.service = service;
+    this.queueType = queueType;
     this.queue = Topology.requestQueue(service);
+    this.concurrency = concurrency;
     this.writer = writer;
-    this.channel = connection.createChannel();
-    channel.basicQos(concurrency);
+    this.restarter =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "ferry-consumer-restart");
+              thread.setDaemon(true);
+              return thread;
+            });
+    this.channel = openChannel();
   }
 
   /** Starts consuming; every delivery goes to {@code handler} on a consumer thread. */
   public void start(Consumer<Delivery> handler) throws IOException {
-    consumerTag =
-        channel.basicConsume(
-            queue,
-            false,
-            new DefaultConsumer(channel) {
-              @Override
-              public void handleDelivery(
-                  String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-                long deliveryTag = envelope.getDeliveryTag();
-                handler.accept(
-                    new Delivery(
-                        properties,
-                        body,
-                        envelope.isRedeliver(),
-                        System.currentTimeMillis(),
-                        settler(deliveryTag)));
-              }
+    this.handler = handler;
+    subscribe();
+  }
 
-              @Override
-              public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
-                logger.debug("request consumer stopped cause={}", sig.getMessage());
-              }
-            });
+  private Channel openChannel() throws IOException {
+    Channel opened = connection.createChannel();
+    if (opened == null) {
+      throw new IOException("no free channel number");
+    }
+    opened.basicQos(concurrency);
+    opened.addShutdownListener(cause -> channelLost(opened, cause));
+    return opened;
+  }
+
+  /** Registers a consumer, on a new channel if the old one is closed for good. */
+  private void subscribe() throws IOException {
+    Channel current = channel;
+    if (!current.isOpen()) {
+      current = openChannel();
+      channel = current;
+    }
+    Subscription fresh = new Subscription(current);
+    subscription = fresh;
+    try {
+      current.basicConsume(queue, false, fresh);
+    } catch (IOException | RuntimeException e) {
+      subscription = null;
+      throw e;
+    }
     logger.info("consuming queue={}", queue);
   }
 
-  private Delivery.Settler settler(long deliveryTag) {
+  /** One registration of a consumer on one channel; settles deliveries on that channel. */
+  private final class Subscription extends DefaultConsumer {
+    final CompletableFuture<Void> cancelOk = new CompletableFuture<>();
+
+    Subscription(Channel channel) {
+      super(channel);
+    }
+
+    @Override
+    public void handleDelivery(
+        String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+      handler.accept(
+          new Delivery(
+              properties,
+              body,
+              envelope.isRedeliver(),
+              System.currentTimeMillis(),
+              settler(getChannel(), envelope.getDeliveryTag())));
+    }
+
+    /** Runs after every delivery that came before the cancel has been handed on. */
+    @Override
+    public void handleCancelOk(String tag) {
+      cancelOk.complete(null);
+    }
+
+    @Override
+    public void handleCancel(String tag) {
+      if (subscription == this) {
+        subscription = null;
+      }
+      if (getChannel() instanceof AutorecoveringChannel recovering) {
+        // amqp-client forgets a consumer only when the client cancels it; otherwise a connection
+        // recovery would bring this one back beside the new one.
+        recovering.deleteRecordedConsumer(tag);
+      }
+      cancelOk.complete(null);
+      if (!stopping) {
+        logger.warn("broker cancelled the request consumer, consuming again queue={}", queue);
+        restartLater(0);
+      }
+    }
+
+    @Override
+    public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
+      cancelOk.complete(null);
+      logger.debug("request consumer stopped cause={}", sig.getMessage());
+    }
+  }
+
+  private Delivery.Settler settler(Channel from, long deliveryTag) {
     return new Delivery.Settler() {
       @Override
       public void ack() {
-        writer.execute(() -> settle(deliveryTag, true));
+        writer.execute(() -> settle(from, deliveryTag, true));
       }
 
       @Override
       public void requeue() {
-        writer.execute(() -> settle(deliveryTag, false));
+        writer.execute(() -> settle(from, deliveryTag, false));
       }
     };
   }
 
-  private void settle(long deliveryTag, boolean ack) {
+  private void settle(Channel from, long deliveryTag, boolean ack) {
     try {
       if (ack) {
-        channel.basicAck(deliveryTag, false);
+        from.basicAck(deliveryTag, false);
       } else {
-        channel.basicNack(deliveryTag, false, true);
+        from.basicNack(deliveryTag, false, true);
       }
     } catch (IOException | ShutdownSignalException e) {
       // The channel is gone: the broker redelivers the request to another consumer.
@@ -91,37 +184,98 @@ public final class RequestConsumer implements AutoCloseable {
     }
   }
 
+  /** On amqp-client's thread: a channel closed for good is replaced, unless stopping. */
+  private void channelLost(Channel lost, ShutdownSignalException cause) {
+    if (cause.isHardError() || stopping || lost != channel) {
+      return; // Recovery repairs a connection loss, consumer included.
+    }
+    logger.warn(
+        "broker closed the request channel, consuming again queue={} cause={}",
+        queue,
+        cause.getMessage());
+    restartLater(0);
+  }
+
+  private void restartLater(long delayMillis) {
+    try {
+      restarter.schedule(this::restart, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closed.
+    }
+  }
+
+  /** On the restart thread: declares the queue, then consumes on the writer thread. */
+  private void restart() {
+    if (stopping) {
+      return;
+    }
+    try {
+      Topology.declareRequestQueue(connection, service, queueType);
+    } catch (IOException | RuntimeException e) {
+      logger.debug("declaring the request queue failed, retrying cause={}", e.toString());
+      restartLater(RESTART_RETRY_MILLIS);
+      return;
+    }
+    // On the writer thread, like stop(): so a stop never races a new consumer.
+    writer.execute(
+        () -> {
+          if (stopping || isConsuming()) {
+            return;
+          }
+          try {
+            subscribe();
+          } catch (IOException | RuntimeException e) {
+            logger.debug("consuming again failed, retrying cause={}", e.toString());
+            restartLater(RESTART_RETRY_MILLIS);
+          }
+        });
+  }
+
   /** True while the channel is open and the consumer registered. */
   public boolean isConsuming() {
-    return consumerTag != null && channel.isOpen();
+    return subscription != null && channel.isOpen();
   }
 
   /**
-   * Stops new deliveries (on the writer thread, the channel's one writer); those already delivered
-   * can still be settled.
+   * Stops new deliveries (on the writer thread, the channel's one writer) and returns once the
+   * broker has confirmed it and every delivery that came before has been handed on, or after 5 s.
+   * Those already delivered can still be settled.
    */
   public void stop() {
+    stopping = true;
     CompletableFuture<Void> done = new CompletableFuture<>();
     writer.execute(
         () -> {
-          String tag = consumerTag;
-          consumerTag = null;
+          Subscription current = subscription;
+          subscription = null;
+          if (current == null || !current.getChannel().isOpen()) {
+            done.complete(null);
+            return;
+          }
           try {
-            if (tag != null && channel.isOpen()) {
-              channel.basicCancel(tag);
-            }
+            current.getChannel().basicCancel(current.getConsumerTag());
+            current.cancelOk.whenComplete((ok, e) -> done.complete(null));
           } catch (IOException | ShutdownSignalException e) {
             logger.debug("cancelling consumer failed", e);
-          } finally {
             done.complete(null);
           }
         });
-    done.orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+    try {
+      done.get(CANCEL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      logger.warn("consumer not cancelled within {} ms, draining anyway", CANCEL_TIMEOUT_MILLIS);
+    } catch (ExecutionException e) {
+      logger.debug("cancelling consumer failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Closes the channel: requests not yet acked go back to the queue. */
   @Override
   public void close() {
+    stopping = true;
+    restarter.shutdownNow();
     AmqpChannels.closeQuietly(channel);
   }
 }

@@ -1,18 +1,21 @@
 package dev.ferry.server.dispatch;
 
+import dev.ferry.protocol.FerryError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The server sidecar's request meters: {@code ferry.server.requests} by outcome ({@code ok}, a
  * ferry-error code, {@code expired}, {@code malformed}), {@code ferry.server.queue.time}, {@code
  * ferry.server.upstream.duration} and {@code ferry.server.inflight}. Tagged with the service only.
+ * Every meter is registered at construction, so that the hot path only counts and every outcome
+ * shows (as 0) before it first happens. Thread-safe.
  */
 public final class DispatchMetrics {
   private static final Duration[] SLOS = {
@@ -20,15 +23,20 @@ public final class DispatchMetrics {
     Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(30)
   };
 
-  private final MeterRegistry registry;
-  private final String service;
-  private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+  private final Counter ok;
+  private final Counter expired;
+  private final Counter malformed;
+  private final Map<FerryError, Counter> errors = new EnumMap<>(FerryError.class);
   private final Timer queueTime;
   private final Timer upstreamTime;
 
   public DispatchMetrics(MeterRegistry registry, String service, InFlight inFlight) {
-    this.registry = registry;
-    this.service = service;
+    this.ok = outcomeCounter(registry, service, "ok");
+    this.expired = outcomeCounter(registry, service, "expired");
+    this.malformed = outcomeCounter(registry, service, "malformed");
+    for (FerryError error : FerryError.values()) {
+      errors.put(error, outcomeCounter(registry, service, error.code()));
+    }
     this.queueTime =
         Timer.builder("ferry.server.queue.time")
             .description("Time requests waited in the request queue")
@@ -47,17 +55,24 @@ public final class DispatchMetrics {
         .register(registry);
   }
 
-  void outcome(String outcome) {
-    outcomes
-        .computeIfAbsent(
-            outcome,
-            key ->
-                Counter.builder("ferry.server.requests")
-                    .description(
-                        "Requests by outcome: ok, a ferry-error code, expired or malformed")
-                    .tags("service", service, "outcome", key)
-                    .register(registry))
-        .increment();
+  private static Counter outcomeCounter(MeterRegistry registry, String service, String outcome) {
+    return Counter.builder("ferry.server.requests")
+        .description("Requests by outcome: ok, a ferry-error code, expired or malformed")
+        .tags("service", service, "outcome", outcome)
+        .register(registry);
+  }
+
+  /** Counts a reply: {@code ok} for the service's own answer, else its error's code. */
+  void replied(FerryError error) {
+    (error == null ? ok : errors.get(error)).increment();
+  }
+
+  void expired() {
+    expired.increment();
+  }
+
+  void malformed() {
+    malformed.increment();
   }
 
   void queued(long millis) {

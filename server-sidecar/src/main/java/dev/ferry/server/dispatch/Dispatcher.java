@@ -39,33 +39,62 @@ public final class Dispatcher {
   static final String FERRY_TIMEOUT = "ferry-timeout";
   static final String FERRY_REDELIVERED = "ferry-redelivered";
 
+  /**
+   * How often one computed reply is published before its request goes back to the queue. A reply
+   * whose publish failed (e.g. its channel was closed under it) is published again as it is: the
+   * service is not called a second time.
+   */
+  static final int REPLY_ATTEMPTS = 3;
+
   private final String deadLetterQueue;
   private final AmqpWriter writer;
   private final HttpUpstream upstream;
   private final DispatchMetrics metrics;
   private final InFlight inFlight;
+  private final long maxBodySize;
 
+  /**
+   * A dispatcher that calls {@code upstream} and publishes through {@code writer}; a response body
+   * over {@code maxBodySize} bytes (the {@code --max-body-size}) is never published.
+   */
   public Dispatcher(
       String service,
       AmqpWriter writer,
       HttpUpstream upstream,
       DispatchMetrics metrics,
-      InFlight inFlight) {
+      InFlight inFlight,
+      long maxBodySize) {
     this.deadLetterQueue = Topology.deadLetterQueue(service);
     this.writer = writer;
     this.upstream = upstream;
     this.metrics = metrics;
     this.inFlight = inFlight;
+    this.maxBodySize = maxBodySize;
   }
 
-  /** Starts handling {@code delivery}; returns at once. */
+  /**
+   * Starts handling {@code delivery}; returns at once and never throws: whatever goes wrong
+   * unexpectedly returns the request to the queue, so that amqp-client never sees an exception (its
+   * handler would close the consumer channel).
+   */
   public void handle(Delivery delivery) {
     inFlight.enter();
+    Settlement settlement = new Settlement(delivery, inFlight);
+    try {
+      dispatch(delivery, settlement);
+    } catch (RuntimeException e) {
+      String correlationId =
+          delivery.properties() == null ? null : delivery.properties().getCorrelationId();
+      failed(settlement, correlationId, e);
+    }
+  }
+
+  private void dispatch(Delivery delivery, Settlement settlement) {
     RequestEnvelope request;
     try {
       request = EnvelopeCodec.decodeRequest(delivery.properties(), delivery.body());
     } catch (MalformedMessageException e) {
-      reject(delivery, e);
+      reject(delivery, settlement, e);
       return;
     }
     long queueMillis = Math.max(0, delivery.receivedAtMillis() - request.sentAtMillis());
@@ -76,13 +105,13 @@ public final class Dispatcher {
           "skipped expired request correlationId={} late_by_ms={}",
           request.correlationId(),
           -remaining);
-      metrics.outcome("expired");
-      settle(delivery);
+      metrics.expired();
+      settlement.ack();
       return;
     }
     if (request.kind() != CallKind.HTTP) {
       reply(
-          delivery,
+          settlement,
           request.replyTo(),
           ResponseEnvelope.ofError(
               request.correlationId(),
@@ -96,9 +125,23 @@ public final class Dispatcher {
         .send(toUpstream(request, delivery.redelivered(), remaining))
         .whenComplete(
             (response, failure) -> {
-              metrics.upstreamTime(System.nanoTime() - started);
-              reply(delivery, request.replyTo(), toReply(request, response, failure, queueMillis));
+              try {
+                metrics.upstreamTime(System.nanoTime() - started);
+                reply(
+                    settlement,
+                    request.replyTo(),
+                    toReply(request, response, failure, queueMillis));
+              } catch (RuntimeException e) {
+                failed(settlement, request.correlationId(), e);
+              }
             });
+  }
+
+  /** A bug, not an outcome: logged with its trace, and the request goes back to the queue. */
+  private static void failed(Settlement settlement, String correlationId, RuntimeException e) {
+    logger.warn(
+        "handling a request failed, returning it to the queue correlationId={}", correlationId, e);
+    settlement.requeue();
   }
 
   static UpstreamRequest toUpstream(
@@ -129,6 +172,19 @@ public final class Dispatcher {
   private ResponseEnvelope toReply(
       RequestEnvelope request, UpstreamResponse response, Throwable failure, long queueMillis) {
     if (response != null) {
+      if (response.body().length > maxBodySize) {
+        // The upstream aggregator already refuses such a body; a reply this large must never
+        // reach the broker, whose refusal would close the publishing channel.
+        return ResponseEnvelope.ofError(
+            request.correlationId(),
+            FerryError.UPSTREAM_INVALID,
+            "response body of "
+                + response.body().length
+                + " bytes (at most "
+                + maxBodySize
+                + ", --max-body-size)",
+            queueMillis);
+      }
       List<Header> headers = HopByHop.strip(response.headers());
       if (!EnvelopeCodec.fitsHeaderLimit(headers)) {
         return ResponseEnvelope.ofError(
@@ -161,31 +217,52 @@ public final class Dispatcher {
   }
 
   /** Publishes the reply, then acks the request once the broker has confirmed the reply. */
-  private void reply(Delivery delivery, String replyTo, ResponseEnvelope reply) {
-    metrics.outcome(reply.error() == null ? "ok" : reply.error().code());
+  private void reply(Settlement settlement, String replyTo, ResponseEnvelope reply) {
+    metrics.replied(reply.error());
+    AmqpMessage message = EnvelopeCodec.encodeResponse(reply, System.currentTimeMillis());
+    publishReply(settlement, replyTo, reply.correlationId(), message, 1);
+  }
+
+  /**
+   * Publishes {@code message}, the reply already computed; when the broker does not confirm it,
+   * publishes it again (the writer reopens a lost channel first), and only after {@link
+   * #REPLY_ATTEMPTS} failures returns the request to the queue, with one WARN.
+   */
+  private void publishReply(
+      Settlement settlement,
+      String replyTo,
+      String correlationId,
+      AmqpMessage message,
+      int attempt) {
     writer.publish(
         replyTo,
-        EnvelopeCodec.encodeResponse(reply, System.currentTimeMillis()),
+        message,
         AmqpWriter.Confirmation.of(
-            () -> settle(delivery),
+            settlement::ack,
             reason -> {
-              logger.warn(
-                  "reply not confirmed, returning request to the queue correlationId={} reason={}",
-                  reply.correlationId(),
-                  reason);
-              delivery.requeue();
-              inFlight.leave();
+              if (attempt < REPLY_ATTEMPTS) {
+                logger.debug(
+                    "reply not confirmed, publishing it again correlationId={} attempt={}"
+                        + " reason={}",
+                    correlationId,
+                    attempt,
+                    reason);
+                publishReply(settlement, replyTo, correlationId, message, attempt + 1);
+              } else {
+                logger.warn(
+                    "reply not confirmed after {} attempts, returning request to the queue"
+                        + " correlationId={} reason={}",
+                    attempt,
+                    correlationId,
+                    reason);
+                settlement.requeue();
+              }
             }));
   }
 
-  private void settle(Delivery delivery) {
-    delivery.ack();
-    inFlight.leave();
-  }
-
   /** Dead-letters an undecodable message, answers its caller when possible, and acks it. */
-  private void reject(Delivery delivery, MalformedMessageException problem) {
-    metrics.outcome("malformed");
+  private void reject(Delivery delivery, Settlement settlement, MalformedMessageException problem) {
+    metrics.malformed();
     AMQP.BasicProperties original = delivery.properties();
     logger.warn(
         "dead-lettering malformed request correlationId={} problem={}",
@@ -197,26 +274,31 @@ public final class Dispatcher {
             : new LinkedHashMap<>(original.getHeaders());
     headers.put(DEAD_LETTER_REASON, problem.getMessage());
     AMQP.BasicProperties deadLetter = original.builder().headers(headers).expiration(null).build();
-    writer.publish(
-        deadLetterQueue,
-        new AmqpMessage(deadLetter, delivery.body()),
-        AmqpWriter.Confirmation.of(
-            () -> settle(delivery),
-            reason -> {
-              logger.warn(
-                  "dead letter not confirmed, dropping malformed request reason={}", reason);
-              settle(delivery);
-            }));
     String replyTo = original.getReplyTo();
     String correlationId = original.getCorrelationId();
+    AmqpMessage errorReply = null;
     if (replyTo != null
         && replyTo.startsWith(Topology.REPLY_PREFIX)
         && correlationId != null
         && !correlationId.isEmpty()) {
-      ResponseEnvelope error =
-          ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1);
-      writer.publish(
-          replyTo, EnvelopeCodec.encodeResponse(error, System.currentTimeMillis()), IGNORE);
+      // Encoded before anything is published, so that a failure here leaves nothing half done.
+      errorReply =
+          EnvelopeCodec.encodeResponse(
+              ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1),
+              System.currentTimeMillis());
+    }
+    writer.publish(
+        deadLetterQueue,
+        new AmqpMessage(deadLetter, delivery.body()),
+        AmqpWriter.Confirmation.of(
+            settlement::ack,
+            reason -> {
+              logger.warn(
+                  "dead letter not confirmed, dropping malformed request reason={}", reason);
+              settlement.ack();
+            }));
+    if (errorReply != null) {
+      writer.publish(replyTo, errorReply, IGNORE);
     }
   }
 

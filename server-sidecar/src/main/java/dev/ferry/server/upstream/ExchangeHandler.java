@@ -6,10 +6,10 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.pool.ChannelPool;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,20 +17,24 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The one exchange in progress on a pooled upstream connection: completes it with the response, or
  * with an {@link UpstreamException} when the connection fails, closes or times out, and gives the
- * connection back to the pool exactly once. Confined to the connection's event loop.
+ * connection back to the pool exactly once. Closes the connection when it stays idle between
+ * exchanges (an {@link IdleStateEvent}), so that the pool never hands out one the service is about
+ * to close. Confined to the connection's event loop.
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
-  private final ChannelPool pool;
+  private final Consumer<Channel> release;
   private CompletableFuture<UpstreamResponse> current;
   private ScheduledFuture<?> timeout;
   private Channel channel;
 
-  ExchangeHandler(ChannelPool pool) {
-    this.pool = pool;
+  /** {@code release} gives the connection back to its pool. */
+  ExchangeHandler(Consumer<Channel> release) {
+    this.release = release;
   }
 
   /** Starts an exchange on {@code channel}; must run on its event loop. */
@@ -82,6 +86,17 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent) {
+      if (current == null) {
+        ctx.close(); // Idle in the pool: the pool drops closed connections.
+      }
+      return; // A slow exchange is bounded by its own timeout.
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     fail(FerryError.UPSTREAM_UNAVAILABLE, "upstream closed the connection before answering");
     ctx.fireChannelInactive();
@@ -110,7 +125,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     if (!reusable) {
       channel.close();
     }
-    pool.release(channel);
+    release.accept(channel);
     return result;
   }
 }

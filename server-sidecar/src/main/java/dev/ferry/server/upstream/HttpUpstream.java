@@ -5,14 +5,14 @@ import dev.ferry.protocol.Header;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.pool.AbstractChannelPoolHandler;
-import io.netty.channel.pool.ChannelPool;
-import io.netty.channel.pool.SimpleChannelPool;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -23,29 +23,47 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.concurrent.Future;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A pooled, non-blocking HTTP/1.1 client for the real service (NIO transport). Keeps idle
- * keep-alive connections for reuse; every call completes, with the response or an {@link
- * UpstreamException}, by its timeout. Owns its event loops.
+ * keep-alive connections for reuse, closing those idle for {@link #IDLE_TIMEOUT_MILLIS} (before the
+ * service does so under it: Node.js closes after 5 s). A connection that cannot be opened is tried
+ * again, with backoff ({@link ConnectRetry}), while the request's budget lasts. Host names are
+ * resolved with Netty's non-blocking DNS resolver, never on an event loop's thread. Every call
+ * completes, with the response or an {@link UpstreamException}, by its timeout. Owns its event
+ * loops.
  */
 public final class HttpUpstream implements AutoCloseable {
+  /** A pooled connection without an exchange for this long is closed. */
+  static final long IDLE_TIMEOUT_MILLIS = 4_000;
+
   private static final int MAX_INITIAL_LINE = 8192;
   private static final int MAX_HEADER_SIZE = 64 * 1024;
 
   private final EventLoopGroup group;
-  private final SimpleChannelPool pool;
+  private final DnsAddressResolverGroup resolver;
+  private final UpstreamPool pool;
   private final String authority;
   private final String basePath;
 
   private HttpUpstream(
-      EventLoopGroup group, SimpleChannelPool pool, String authority, String basePath) {
+      EventLoopGroup group,
+      DnsAddressResolverGroup resolver,
+      UpstreamPool pool,
+      String authority,
+      String basePath) {
     this.group = group;
+    this.resolver = resolver;
     this.pool = pool;
     this.authority = authority;
     this.basePath = basePath;
@@ -54,36 +72,34 @@ public final class HttpUpstream implements AutoCloseable {
   /** A client for {@code upstream} (an {@code http://host:port[/base]} URI). */
   public static HttpUpstream create(URI upstream, int maxBodySize, int threads) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    DnsAddressResolverGroup resolver =
+        new DnsAddressResolverGroup(
+            NioDatagramChannel.class, DnsServerAddressStreamProviders.platformDefault());
     int port = upstream.getPort() < 0 ? 80 : upstream.getPort();
     Bootstrap bootstrap =
         new Bootstrap()
             .group(group)
             .channel(NioSocketChannel.class)
+            .resolver(resolver)
             .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
             .remoteAddress(InetSocketAddress.createUnresolved(upstream.getHost(), port));
-    SimpleChannelPool[] self = new SimpleChannelPool[1];
-    SimpleChannelPool pool =
-        new SimpleChannelPool(
-            bootstrap,
-            new AbstractChannelPoolHandler() {
-              @Override
-              public void channelCreated(Channel channel) {
-                initPipeline(channel.pipeline(), self[0], maxBodySize);
-              }
-            });
-    self[0] = pool;
     String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
     String basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    return new HttpUpstream(group, pool, upstream.getHost() + ":" + port, basePath);
+    return new HttpUpstream(
+        group,
+        resolver,
+        new UpstreamPool(bootstrap, maxBodySize),
+        upstream.getHost() + ":" + port,
+        basePath);
   }
 
-  /** The handlers of one upstream connection. */
-  static void initPipeline(ChannelPipeline pipeline, ChannelPool pool, int maxBodySize) {
+  /** The handlers of one upstream connection; {@code release} takes it back after an exchange. */
+  static void initPipeline(ChannelPipeline pipeline, Consumer<Channel> release, int maxBodySize) {
     pipeline
+        .addLast(new IdleStateHandler(0, 0, IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS))
         .addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192))
         .addLast(new ResponseAggregator(maxBodySize))
-        .addLast(new ExchangeHandler(pool));
+        .addLast(new ExchangeHandler(release));
   }
 
   /**
@@ -101,39 +117,107 @@ public final class HttpUpstream implements AutoCloseable {
     }
   }
 
+  /** One request on its way: what to send, where its answer goes, and its deadline. */
+  private record Call(
+      UpstreamRequest request, CompletableFuture<UpstreamResponse> result, long deadlineNanos) {
+    long remainingMillis() {
+      return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+    }
+
+    void fail(FerryError error, String message) {
+      result.completeExceptionally(new UpstreamException(error, message));
+    }
+  }
+
   /**
    * Sends {@code request}; the future fails with an {@link UpstreamException} when there is no
-   * answer.
+   * answer within {@link UpstreamRequest#timeoutMillis()}.
    */
   public CompletableFuture<UpstreamResponse> send(UpstreamRequest request) {
-    CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
-    pool.acquire()
-        .addListener(
-            (Future<Channel> acquired) -> {
-              if (!acquired.isSuccess()) {
-                result.completeExceptionally(
-                    new UpstreamException(
-                        FerryError.UPSTREAM_UNAVAILABLE,
-                        "cannot connect to upstream: " + acquired.cause().getMessage()));
-                return;
-              }
-              Channel channel = acquired.getNow();
-              if (channel.eventLoop().inEventLoop()) {
-                exchange(channel, request, result);
-              } else {
-                channel.eventLoop().execute(() -> exchange(channel, request, result));
-              }
-            });
-    return result;
+    long budgetNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, request.timeoutMillis()));
+    Call call = new Call(request, new CompletableFuture<>(), System.nanoTime() + budgetNanos);
+    acquire(call, 0);
+    return call.result;
+  }
+
+  /** Runs {@code call} on an idle connection, or on a new one (after {@code failures} failed). */
+  private void acquire(Call call, int failures) {
+    Channel idle = pool.pollIdle();
+    if (idle != null) {
+      run(idle, true, call, failures);
+      return;
+    }
+    long remaining = call.remainingMillis();
+    if (remaining <= 0) {
+      call.fail(FerryError.UPSTREAM_UNAVAILABLE, "cannot connect to upstream: out of time");
+      return;
+    }
+    ChannelFuture connecting;
+    try {
+      connecting = pool.connect(ConnectRetry.connectTimeoutMillis(remaining));
+    } catch (RuntimeException e) {
+      call.fail(FerryError.UPSTREAM_UNAVAILABLE, "cannot connect to upstream: " + e.getMessage());
+      return;
+    }
+    connecting.addListener(
+        (ChannelFuture connected) -> {
+          if (connected.isSuccess()) {
+            run(connected.channel(), false, call, failures);
+          } else {
+            retryLater(call, failures + 1, connected.cause());
+          }
+        });
+  }
+
+  private void retryLater(Call call, int failures, Throwable cause) {
+    long delay = ConnectRetry.delayMillis(failures, call.remainingMillis());
+    if (delay < 0) {
+      call.fail(
+          FerryError.UPSTREAM_UNAVAILABLE, "cannot connect to upstream: " + cause.getMessage());
+      return;
+    }
+    try {
+      group.schedule(() -> acquire(call, failures), delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      call.fail(FerryError.UPSTREAM_UNAVAILABLE, "upstream client closed");
+    }
+  }
+
+  private void run(Channel channel, boolean reused, Call call, int failures) {
+    EventLoop loop = channel.eventLoop();
+    if (loop.inEventLoop()) {
+      exchange(channel, reused, call, failures);
+    } else {
+      loop.execute(() -> exchange(channel, reused, call, failures));
+    }
   }
 
   /** Runs one exchange on {@code channel}'s event loop, where its handler's state lives. */
-  private void exchange(
-      Channel channel, UpstreamRequest request, CompletableFuture<UpstreamResponse> result) {
+  private void exchange(Channel channel, boolean reused, Call call, int failures) {
     ExchangeHandler exchange = channel.pipeline().get(ExchangeHandler.class);
-    exchange.begin(channel, result, Math.max(1, request.timeoutMillis()));
+    if (exchange == null || !channel.isActive()) {
+      // It closed before anything was sent on it: an idle one is replaced at once, a new one
+      // counts as a failed attempt.
+      channel.close();
+      if (reused) {
+        acquire(call, failures);
+      } else {
+        retryLater(call, failures + 1, new IOException("connection closed at once"));
+      }
+      return;
+    }
+    FullHttpRequest request;
+    try {
+      request = toNetty(call.request);
+    } catch (RuntimeException e) {
+      // Nothing was written: the connection is as good as before.
+      pool.release(channel);
+      call.fail(FerryError.BAD_REQUEST, "request cannot be sent as HTTP: " + e.getMessage());
+      return;
+    }
+    exchange.begin(channel, call.result, Math.max(1, call.remainingMillis()));
     channel
-        .writeAndFlush(toNetty(request))
+        .writeAndFlush(request)
         .addListener(
             written -> {
               if (!written.isSuccess()) {
@@ -172,5 +256,6 @@ public final class HttpUpstream implements AutoCloseable {
   public void close() {
     pool.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    resolver.close();
   }
 }

@@ -3,27 +3,37 @@ package dev.ferry.server.upstream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks every {@code interval} whether the service accepts TCP connections, on a thread of its
- * own, for readiness. Logs only changes.
+ * Checks whether the service accepts TCP connections, on a thread of its own, for readiness: every
+ * {@value #FIRST_CONTACT_INTERVAL_MILLIS} ms until it first does (a sidecar that starts with its
+ * service waits for that before consuming), then every {@code interval}. Logs only changes.
  */
 public final class UpstreamProbe implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(UpstreamProbe.class);
 
+  /** How often the service is tried until it has accepted a connection once. */
+  static final long FIRST_CONTACT_INTERVAL_MILLIS = 100;
+
   private final String host;
   private final int port;
+  private final long intervalMillis;
   private final ScheduledExecutorService scheduler;
+  private final CompletableFuture<Void> reached = new CompletableFuture<>();
   private volatile boolean reachable;
 
+  /** Starts probing {@code host:port} at once. */
   public UpstreamProbe(String host, int port, long intervalMillis) {
     this.host = host;
     this.port = port;
+    this.intervalMillis = intervalMillis;
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -31,11 +41,31 @@ public final class UpstreamProbe implements AutoCloseable {
               thread.setDaemon(true);
               return thread;
             });
-    scheduler.scheduleWithFixedDelay(this::probe, 0, intervalMillis, TimeUnit.MILLISECONDS);
+    scheduler.execute(this::probeAndReschedule);
   }
 
   public boolean isReachable() {
     return reachable;
+  }
+
+  /**
+   * Completes (on the probe's thread) when the service accepts a connection for the first time;
+   * never fails. Completing it does not affect the probe.
+   */
+  public CompletableFuture<Void> reached() {
+    return reached.copy();
+  }
+
+  private void probeAndReschedule() {
+    probe();
+    try {
+      scheduler.schedule(
+          this::probeAndReschedule,
+          reached.isDone() ? intervalMillis : FIRST_CONTACT_INTERVAL_MILLIS,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // Closed.
+    }
   }
 
   private void probe() {
@@ -53,6 +83,9 @@ public final class UpstreamProbe implements AutoCloseable {
       } else {
         logger.warn("upstream refuses connections address={}:{}", host, port);
       }
+    }
+    if (now) {
+      reached.complete(null);
     }
   }
 

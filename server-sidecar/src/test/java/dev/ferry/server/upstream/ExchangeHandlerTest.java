@@ -9,19 +9,17 @@ import dev.ferry.protocol.Header;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.pool.ChannelPool;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -256,6 +254,37 @@ class ExchangeHandlerTest {
     assertThat(response.body()).isEqualTo("hi".getBytes(ISO_8859_1));
   }
 
+  @Test
+  void closesConnectionLeftIdleInThePoolBeforeTheServiceDoes() throws Exception {
+    channel.freezeTime();
+    begin(HttpMethod.GET, 1000);
+    receive("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    assertThat(result.get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+
+    channel.advanceTimeBy(HttpUpstream.IDLE_TIMEOUT_MILLIS - 1, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+    assertThat(channel.isOpen()).isTrue();
+
+    channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(pool.released).containsExactly(channel);
+  }
+
+  @Test
+  void keepsConnectionOfASlowExchangeOpenPastTheIdleTimeout() {
+    channel.freezeTime();
+    begin(HttpMethod.GET, 3 * HttpUpstream.IDLE_TIMEOUT_MILLIS);
+
+    channel.advanceTimeBy(2 * HttpUpstream.IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+
+    assertThat(channel.isOpen()).isTrue();
+    assertThat(result).isNotDone();
+    assertThat(pool.released).isEmpty();
+  }
+
   /**
    * Starts an exchange and writes its request, so that the codec knows what the response answers.
    */
@@ -285,33 +314,13 @@ class ExchangeHandlerTest {
     return ((UpstreamException) thrown.getCause()).error();
   }
 
-  /** Records the connections given back; never hands one out. */
-  private static final class RecordingPool implements ChannelPool {
+  /** Records the connections given back. */
+  private static final class RecordingPool implements Consumer<Channel> {
     final List<Channel> released = new ArrayList<>();
 
     @Override
-    public Future<Channel> acquire() {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Future<Channel> acquire(Promise<Channel> promise) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Future<Void> release(Channel channel) {
+    public void accept(Channel channel) {
       released.add(channel);
-      return channel.eventLoop().newSucceededFuture(null);
     }
-
-    @Override
-    public Future<Void> release(Channel channel, Promise<Void> promise) {
-      released.add(channel);
-      return promise.setSuccess(null);
-    }
-
-    @Override
-    public void close() {}
   }
 }
