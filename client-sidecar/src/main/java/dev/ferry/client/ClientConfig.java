@@ -2,11 +2,14 @@ package dev.ferry.client;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ferry.client.ingress.Routes;
 import dev.ferry.common.AmqpConnector;
 import dev.ferry.common.Cli.ConfigException;
 import dev.ferry.common.ConfigChecks;
 import dev.ferry.protocol.QueueType;
 import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The client sidecar's configuration, built once from flags and {@code FERRY_*} variables by {@link
@@ -15,6 +18,7 @@ import java.time.Duration;
 record ClientConfig(
     String amqpUri,
     String service,
+    Routes routes,
     QueueType queueType,
     String httpHost,
     int httpPort,
@@ -33,7 +37,17 @@ record ClientConfig(
 
   ClientConfig {
     ConfigChecks.amqpUri(amqpUri);
-    ConfigChecks.service(service);
+    if (service != null) {
+      ConfigChecks.service(service);
+    }
+    requireNonNull(routes, "routes");
+    if (service == null
+        && routes.grpcServices().isEmpty()
+        && routes.hosts().isEmpty()
+        && routes.paths().isEmpty()) {
+      throw new ConfigException(
+          "--service: missing (expected: a default service, or --route entries)");
+    }
     requireNonNull(queueType, "queueType");
     ConfigChecks.port("--http-port", httpPort);
     ConfigChecks.port("--grpc-port", grpcPort);
@@ -52,6 +66,18 @@ record ClientConfig(
     if (maxPending <= 0) {
       throw new ConfigException("--max-pending: " + maxPending + " (expected: > 0)");
     }
+  }
+
+  /** Every service this sidecar may send to: the default and those routes name. */
+  Set<String> services() {
+    Set<String> services = new TreeSet<>();
+    if (service != null) {
+      services.add(service);
+    }
+    services.addAll(routes.grpcServices().values());
+    services.addAll(routes.hosts().values());
+    routes.paths().forEach(path -> services.add(path.service()));
+    return services;
   }
 
   /** The configuration as one log line, with the broker password redacted. */

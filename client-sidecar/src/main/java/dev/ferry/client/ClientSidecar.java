@@ -1,5 +1,6 @@
 package dev.ferry.client;
 
+import dev.ferry.client.ingress.GrpcIngress;
 import dev.ferry.client.ingress.HttpIngress;
 import dev.ferry.client.ingress.IngressConfig;
 import dev.ferry.common.AdminServer;
@@ -9,6 +10,9 @@ import dev.ferry.common.Sidecar;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +31,14 @@ public final class ClientSidecar implements Sidecar {
   private volatile AdminServer admin;
   private volatile FerryClient client;
   private volatile HttpIngress http;
+  private volatile GrpcIngress grpc;
+  private final ScheduledExecutorService health =
+      Executors.newSingleThreadScheduledExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "ferry-health");
+            thread.setDaemon(true);
+            return thread;
+          });
   private volatile boolean started;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -41,31 +53,50 @@ public final class ClientSidecar implements Sidecar {
     admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
     FerryClientConfig clientConfig =
         new FerryClientConfig(
-            config.amqpUri(),
-            config.queueType(),
-            config.maxPending(),
-            "ferry-client-sidecar:" + config.service());
+            config.amqpUri(), config.queueType(), config.maxPending(), "ferry-client-sidecar");
     client = FerryClient.connect(clientConfig, registry);
     readiness.add("broker", client::isReady);
-    client.declare(config.service());
+    for (String service : config.services()) {
+      client.declare(service);
+    }
     http =
         HttpIngress.start(
             client,
             new IngressConfig(
                 config.httpHost(),
                 config.httpPort(),
-                config.service(),
+                config.routes(),
                 config.timeout(),
                 (int) config.maxBodySize(),
                 8192,
                 (int) config.maxHeaderSize(),
                 config.idleTimeout()));
+    grpc =
+        GrpcIngress.start(
+            client,
+            new GrpcIngress.Config(
+                config.httpHost(),
+                config.grpcPort(),
+                config.routes(),
+                config.timeout(),
+                (int) config.maxBodySize(),
+                (int) config.maxHeaderSize()));
+    health.scheduleWithFixedDelay(
+        () -> grpc.reportHealth(readiness::isReady), 0, 1, TimeUnit.SECONDS);
     started = true;
-    logger.info("ferry client sidecar ready http_port={} admin_port={}", http.port(), admin.port());
+    logger.info(
+        "ferry client sidecar ready http_port={} grpc_port={} admin_port={}",
+        http.port(),
+        grpc.port(),
+        admin.port());
   }
 
   public int httpPort() {
     return http.port();
+  }
+
+  public int grpcPort() {
+    return grpc.port();
   }
 
   public int adminPort() {
@@ -80,9 +111,13 @@ public final class ClientSidecar implements Sidecar {
     }
     readiness.drain();
     HttpIngress ingress = http;
+    GrpcIngress grpcIngress = grpc;
     FerryClient ferry = client;
     if (ingress != null) {
       ingress.stopAccepting();
+    }
+    if (grpcIngress != null) {
+      grpcIngress.stopAccepting();
     }
     if (ferry != null) {
       try {
@@ -99,6 +134,10 @@ public final class ClientSidecar implements Sidecar {
     if (ingress != null) {
       ingress.close();
     }
+    if (grpcIngress != null) {
+      grpcIngress.close();
+    }
+    health.shutdownNow();
     if (ferry != null) {
       ferry.close();
     }

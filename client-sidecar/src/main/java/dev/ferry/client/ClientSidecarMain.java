@@ -1,9 +1,14 @@
 package dev.ferry.client;
 
+import dev.ferry.client.ingress.Routes;
 import dev.ferry.common.Cli;
 import dev.ferry.protocol.QueueType;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,10 +38,26 @@ public final class ClientSidecarMain implements Callable<Integer> {
 
   @Option(
       names = "--service",
-      required = true,
       paramLabel = "NAME",
-      description = "Ferry service the requests go to (queue ferry.req.NAME).")
+      description =
+          "Ferry service requests go to (queue ferry.req.NAME) unless a route names another;"
+              + " required without --route.")
   String service;
+
+  @Option(
+      names = "--route",
+      paramLabel = "ROUTE",
+      split = ",",
+      description =
+          "Repeatable: grpc:pkg.Service=NAME, host:HOST=NAME or path:/PREFIX=NAME; the variable"
+              + " FERRY_ROUTE takes a comma-separated list.")
+  List<String> route = new ArrayList<>();
+
+  @Option(
+      names = "--routes-file",
+      paramLabel = "FILE",
+      description = "More routes, one per line (# starts a comment).")
+  Path routesFile;
 
   @Option(
       names = "--queue-type",
@@ -146,10 +167,33 @@ public final class ClientSidecarMain implements Callable<Integer> {
     return Cli.run(new ClientSidecar(config()));
   }
 
+  private Routes routes() {
+    List<String> entries = new ArrayList<>(route);
+    if (routesFile != null) {
+      try {
+        for (String line : Files.readAllLines(routesFile)) {
+          String entry = line.replaceFirst("#.*", "").trim();
+          if (!entry.isEmpty()) {
+            entries.add(entry);
+          }
+        }
+      } catch (IOException e) {
+        throw new Cli.ConfigException(
+            "--routes-file: cannot read " + routesFile + ": " + e.getMessage());
+      }
+    }
+    try {
+      return Routes.parse(service, entries);
+    } catch (IllegalArgumentException e) {
+      throw new Cli.ConfigException("--route: " + e.getMessage());
+    }
+  }
+
   ClientConfig config() {
     return new ClientConfig(
         amqpUri,
         service,
+        routes(),
         Cli.enumValue("--queue-type", QueueType.class, queueType),
         httpHost,
         httpPort,

@@ -5,9 +5,12 @@ import dev.ferry.client.amqp.PendingCall;
 import dev.ferry.client.amqp.PendingCalls;
 import dev.ferry.client.amqp.ReplyConsumer;
 import dev.ferry.client.amqp.RequestPublisher;
+import dev.ferry.client.amqp.StreamCall;
+import dev.ferry.client.amqp.StreamRegistry;
 import dev.ferry.common.AmqpConnector;
 import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.Header;
 import dev.ferry.protocol.HopByHop;
 import dev.ferry.protocol.Ids;
 import dev.ferry.protocol.RequestEnvelope;
@@ -16,7 +19,11 @@ import dev.ferry.protocol.Topology;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.slf4j.Logger;
@@ -50,6 +57,8 @@ public final class FerryClient implements Caller, AutoCloseable {
   private final RequestPublisher publisher;
   private final ReplyConsumer replies;
   private final ClientMetrics metrics;
+  private final StreamRegistry streams;
+  private final StreamCall.StreamContext streamContext;
   private volatile boolean closing;
 
   private FerryClient(
@@ -59,7 +68,11 @@ public final class FerryClient implements Caller, AutoCloseable {
       PendingCalls pending,
       RequestPublisher publisher,
       ReplyConsumer replies,
-      ClientMetrics metrics) {
+      ClientMetrics metrics,
+      StreamRegistry streams,
+      StreamCall.StreamContext streamContext) {
+    this.streams = streams;
+    this.streamContext = streamContext;
     this.config = config;
     this.connector = connector;
     this.timer = timer;
@@ -85,23 +98,39 @@ public final class FerryClient implements Caller, AutoCloseable {
               return thread;
             });
     timer.setRemoveOnCancelPolicy(true);
+    ExecutorService callbacks =
+        Executors.newCachedThreadPool(
+            runnable -> {
+              Thread thread = new Thread(runnable, "ferry-stream-events");
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
       Connection connection = connector.connect();
       PendingCalls pending = new PendingCalls(config.maxPending(), timer);
-      ReplyConsumer replies = new ReplyConsumer(connection, Ids.random128(), pending);
+      StreamRegistry streams = new StreamRegistry();
+      ReplyConsumer replies = new ReplyConsumer(connection, Ids.random128(), pending, streams);
       replies.start();
       RequestPublisher publisher =
           new RequestPublisher(
               connection,
               config.queueType(),
-              (correlationId, detail) -> pending.fail(correlationId, FerryError.NO_ROUTE, detail));
+              (correlationId, detail) -> {
+                if (!pending.fail(correlationId, FerryError.NO_ROUTE, detail)) {
+                  streams.returned(correlationId, detail);
+                }
+              });
       publisher.start();
       connector.onRecovery(publisher::forgetDeclarations);
+      StreamCall.StreamContext streamContext =
+          new StreamCall.StreamContext(publisher, replies.queue(), streams, timer, callbacks);
       ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
-      return new FerryClient(config, connector, timer, pending, publisher, replies, metrics);
+      return new FerryClient(
+          config, connector, timer, pending, publisher, replies, metrics, streams, streamContext);
     } catch (IOException | InterruptedException | RuntimeException e) {
       connector.close();
       timer.shutdownNow();
+      callbacks.shutdownNow();
       throw e;
     }
   }
@@ -150,6 +179,39 @@ public final class FerryClient implements Caller, AutoCloseable {
     return future;
   }
 
+  /**
+   * Opens a gRPC call ({@code fullMethod} is {@code pkg.Service/Method}) to {@code service}. {@code
+   * singleRequest} says the caller sends exactly one message then half-closes (unary and
+   * server-streaming), so that both travel in one AMQP message. The listener hears everything on
+   * {@code events} (null: a pool of the client's), one event at a time and in order, ending with
+   * exactly one {@link FerryStreamListener#onClose}, by the timeout at the latest.
+   */
+  public FerryStream openStream(
+      String service,
+      String fullMethod,
+      List<Header> metadata,
+      Duration timeout,
+      boolean singleRequest,
+      Executor events,
+      FerryStreamListener listener) {
+    StreamCall call =
+        new StreamCall(
+            streamContext,
+            service,
+            fullMethod,
+            metadata,
+            Math.max(1, timeout.toMillis()),
+            singleRequest,
+            events,
+            listener);
+    call.open();
+    FerryError refusal = admissionError();
+    if (refusal != null) {
+      call.fail(refusal, refusalDetail(refusal), false);
+    }
+    return call;
+  }
+
   private FerryError admissionError() {
     if (closing) {
       return FerryError.SHUTTING_DOWN;
@@ -182,7 +244,8 @@ public final class FerryClient implements Caller, AutoCloseable {
    */
   public boolean drain(Duration timeout) throws InterruptedException {
     closing = true;
-    return pending.awaitEmpty(timeout.toNanos());
+    long until = System.nanoTime() + timeout.toNanos();
+    return pending.awaitEmpty(timeout.toNanos()) && streams.awaitEmpty(until - System.nanoTime());
   }
 
   /**
@@ -193,9 +256,11 @@ public final class FerryClient implements Caller, AutoCloseable {
     closing = true;
     publisher.close();
     pending.failAll(FerryError.SHUTTING_DOWN, "client closed");
+    streams.failAll(FerryError.SHUTTING_DOWN, "client closed");
     replies.close();
     connector.close();
     timer.shutdownNow();
+    streamContext.callbacks().shutdownNow();
     logger.debug("ferry client closed late_replies={}", replies.lateReplies());
   }
 

@@ -34,6 +34,8 @@ final class Pair implements AutoCloseable {
                 "127.0.0.1",
                 "--http-port",
                 "0",
+                "--grpc-port",
+                "0",
                 "--admin-host",
                 "127.0.0.1",
                 "--admin-port",
@@ -47,6 +49,13 @@ final class Pair implements AutoCloseable {
   }
 
   ServerSidecar server(String upstream, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--upstream", upstream));
+    args.addAll(List.of(extra));
+    return serverWith(args.toArray(String[]::new));
+  }
+
+  /** A server sidecar with only the given upstream flags (and extras). */
+  ServerSidecar serverWith(String... upstreamAndExtra) throws Exception {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -54,8 +63,6 @@ final class Pair implements AutoCloseable {
                 broker.uri(),
                 "--service",
                 service,
-                "--upstream",
-                upstream,
                 "--admin-host",
                 "127.0.0.1",
                 "--admin-port",
@@ -64,7 +71,7 @@ final class Pair implements AutoCloseable {
                 "classic",
                 "--drain-timeout",
                 "5s"));
-    args.addAll(List.of(extra));
+    args.addAll(List.of(upstreamAndExtra));
     ServerSidecar server = ServerSidecarMain.start(args.toArray(String[]::new));
     started.add(server);
     return server;

@@ -7,6 +7,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import dev.ferry.common.Topologies;
 import dev.ferry.loadtest.echo.EchoServer;
 import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.FerryError;
@@ -35,7 +36,7 @@ class PoisonMessageIT {
       pair.server("http://127.0.0.1:" + echo.port());
       String replyQueue = Topology.replyQueue("test-" + pair.service);
       broker.deleteAfterTest(replyQueue);
-      Topology.declareReplyQueue(channel, replyQueue);
+      Topologies.declareReplyQueue(channel, replyQueue);
 
       channel.basicPublish(
           "",
@@ -64,7 +65,7 @@ class PoisonMessageIT {
       pair.server("http://127.0.0.1:" + echo.port());
       String replyQueue = Topology.replyQueue("test-" + pair.service);
       broker.deleteAfterTest(replyQueue);
-      Topology.declareReplyQueue(channel, replyQueue);
+      Topologies.declareReplyQueue(channel, replyQueue);
       Map<String, Object> headers = new HashMap<>();
       headers.put(EnvelopeCodec.H_VERSION, 2);
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import dev.ferry.common.Topologies;
 import dev.ferry.loadtest.echo.EchoServer;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.CallKind;
@@ -37,8 +38,8 @@ class RedeliveryIT {
       String queue = Topology.requestQueue(pair.service);
       String replyQueue = Topology.replyQueue("test-" + pair.service);
       broker.deleteAfterTest(replyQueue);
-      Topology.declareRequestQueue(connection, pair.service, QueueType.CLASSIC);
-      Topology.declareReplyQueue(channel, replyQueue);
+      Topologies.declareRequestQueue(connection, pair.service, QueueType.CLASSIC);
+      Topologies.declareReplyQueue(channel, replyQueue);
       long now = System.currentTimeMillis();
       AmqpMessage message =
           EnvelopeCodec.encodeRequest(

@@ -46,6 +46,19 @@ public final class Topologies {
     channel.queueDeclare(queue, false, false, false, Topology.replyQueueArguments());
   }
 
+  /**
+   * Declares the durable fanout exchange that carries cancellations to {@code service}'s servers.
+   */
+  public static void declareControlExchange(Connection connection, String service)
+      throws IOException {
+    Channel channel = connection.createChannel();
+    try {
+      channel.exchangeDeclare(Topology.controlExchange(service), "fanout", true);
+    } finally {
+      AmqpChannels.closeQuietly(channel);
+    }
+  }
+
   /** True for the queues declared here on short-lived channels, which recovery must skip. */
   static boolean declaredOnTheSide(String queue) {
     return queue.startsWith(Topology.REQUEST_PREFIX)

@@ -114,7 +114,7 @@ public final class EnvelopeCodec {
         kind,
         method,
         target,
-        Fields.headerList(headers),
+        Fields.headerList(headers, H_HEADERS, kind == CallKind.GRPC),
         body == null ? new byte[0] : body,
         Fields.property("message_id", properties.getMessageId()),
         Fields.property("correlation_id", properties.getCorrelationId()),
@@ -154,7 +154,7 @@ public final class EnvelopeCodec {
         queueMillis);
   }
 
-  private static List<Object> encodeHeaders(List<Header> headers) {
+  static List<Object> encodeHeaders(List<Header> headers) {
     List<Object> values = new ArrayList<>(headers.size() * 2);
     for (Header header : headers) {
       values.add(bytes(header.name()));
@@ -166,7 +166,7 @@ public final class EnvelopeCodec {
   /**
    * One octet per character; a character above U+00FF is a caller's bug, not something to mangle.
    */
-  private static LongString bytes(String latin1) {
+  static LongString bytes(String latin1) {
     byte[] octets = new byte[latin1.length()];
     for (int i = 0; i < octets.length; i++) {
       char c = latin1.charAt(i);

@@ -48,16 +48,16 @@ final class Fields {
 
   /** A request's reply queue must be a Ferry reply queue, never an arbitrary queue. */
   static String replyTo(String value) throws MalformedMessageException {
-    property("reply_to", value);
-    if (!value.startsWith(Topology.REPLY_PREFIX)
-        || value.length() == Topology.REPLY_PREFIX.length()) {
+    return queueName("reply_to", property("reply_to", value), Topology.REPLY_PREFIX);
+  }
+
+  /** A queue Ferry sends to must be one of its own kind: {@code prefix} and an instance. */
+  static String queueName(String field, String value, String prefix)
+      throws MalformedMessageException {
+    if (!value.startsWith(prefix) || value.length() == prefix.length()) {
       throw MalformedMessageException.of(
-          "reply_to",
-          "'"
-              + printable(value)
-              + "' is not a Ferry reply queue (expected: "
-              + Topology.REPLY_PREFIX
-              + "<instance>)");
+          field,
+          "'" + printable(value) + "' is not a Ferry queue (expected: " + prefix + "<instance>)");
     }
     return value;
   }
@@ -82,6 +82,41 @@ final class Fields {
       return ((Number) value).longValue();
     }
     throw MalformedMessageException.of(name, "not an integer (" + typeName(value) + ")");
+  }
+
+  /** An optional boolean header: false when absent. */
+  static boolean flag(Map<String, Object> headers, String name) throws MalformedMessageException {
+    Object value = headers.get(name);
+    if (value == null) {
+      return false;
+    }
+    if (value instanceof Boolean bool) {
+      return bool;
+    }
+    throw MalformedMessageException.of(name, "not a boolean (" + typeName(value) + ")");
+  }
+
+  /** An optional integer header in {@code [min, max]}: {@code absent} when missing. */
+  static long integer(Map<String, Object> headers, String name, long min, long max, long absent)
+      throws MalformedMessageException {
+    if (!headers.containsKey(name)) {
+      return absent;
+    }
+    long value = integer(headers, name);
+    if (value < min || value > max) {
+      throw MalformedMessageException.of(name, value + " (expected: " + min + ".." + max + ")");
+    }
+    return value;
+  }
+
+  /** A long-string header read as UTF-8 text. */
+  static String utf8(Map<String, Object> headers, String name) throws MalformedMessageException {
+    Object value = headers.get(name);
+    if (value instanceof LongString longString) {
+      return new String(longString.getBytes(), StandardCharsets.UTF_8);
+    }
+    throw MalformedMessageException.of(
+        name, value == null ? "missing" : "not a long string (" + typeName(value) + ")");
   }
 
   static String nonEmpty(String name, String value) throws MalformedMessageException {
@@ -127,7 +162,15 @@ final class Fields {
   }
 
   static List<Header> headerList(Map<String, Object> headers) throws MalformedMessageException {
-    String name = EnvelopeCodec.H_HEADERS;
+    return headerList(headers, EnvelopeCodec.H_HEADERS, false);
+  }
+
+  /**
+   * Reads the header array {@code name}. With {@code grpc}, the values of {@code -bin} keys are
+   * binary metadata and may hold any octet.
+   */
+  static List<Header> headerList(Map<String, Object> headers, String name, boolean grpc)
+      throws MalformedMessageException {
     Object value = headers.get(name);
     if (value == null) {
       throw MalformedMessageException.of(name, "missing");
@@ -151,7 +194,9 @@ final class Fields {
         throw MalformedMessageException.of(name + "[" + i + "]", "empty header name");
       }
       checkToken(name + "[" + i + "]", fieldName);
-      checkFieldValue(name + "[" + (i + 1) + "]", fieldValue);
+      if (!(grpc && fieldName.endsWith("-bin"))) {
+        checkFieldValue(name + "[" + (i + 1) + "]", fieldValue);
+      }
       result.add(new Header(fieldName, fieldValue));
     }
     return result;

@@ -1,16 +1,13 @@
 package dev.ferry.protocol;
 
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import dev.ferry.common.Topologies;
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Names and declares Ferry's queues. Both sidecars declare a service's request queue with exactly
- * the same arguments, so either may come first; an existing queue is used as it is.
+ * Names Ferry's queues and gives their arguments ({@code dev.ferry.common.Topologies} declares
+ * them). Both sidecars declare a service's request queue with exactly the same arguments, so either
+ * may come first; an existing queue is used as it is.
  */
 public final class Topology {
   /** Prefix of a service's request queue: {@code ferry.req.<service>}. */
@@ -21,6 +18,9 @@ public final class Topology {
 
   /** Prefix of a client sidecar instance's reply queue: {@code ferry.reply.<instance>}. */
   public static final String REPLY_PREFIX = "ferry.reply.";
+
+  /** Prefix of a server sidecar instance's call queue: {@code ferry.call.<instance>}. */
+  public static final String CALL_PREFIX = "ferry.call.";
 
   /** A reply queue is deleted by the broker after this long without a consumer. */
   public static final int REPLY_QUEUE_EXPIRES_MILLIS = 60_000;
@@ -57,6 +57,17 @@ public final class Topology {
     return REPLY_PREFIX + instanceId;
   }
 
+  public static String callQueue(String instanceId) {
+    return CALL_PREFIX + instanceId;
+  }
+
+  /**
+   * The fanout exchange that tells every server sidecar of {@code service} about cancelled calls.
+   */
+  public static String controlExchange(String service) {
+    return "ferry.control." + checkServiceName(service);
+  }
+
   /** The arguments every sidecar declares {@code ferry.req.<service>} with. */
   public static Map<String, Object> requestQueueArguments(QueueType type) {
     Map<String, Object> arguments = new LinkedHashMap<>();
@@ -84,22 +95,5 @@ public final class Topology {
     arguments.put("x-queue-type", QueueType.CLASSIC.argument());
     arguments.put("x-expires", REPLY_QUEUE_EXPIRES_MILLIS);
     return arguments;
-  }
-
-  /** See {@link Topologies#declareRequestQueue}. */
-  public static void declareRequestQueue(Connection connection, String service, QueueType type)
-      throws IOException {
-    Topologies.declareRequestQueue(connection, service, type);
-  }
-
-  /** See {@link Topologies#declareDeadLetterQueue}. */
-  public static void declareDeadLetterQueue(Connection connection, String service)
-      throws IOException {
-    Topologies.declareDeadLetterQueue(connection, service);
-  }
-
-  /** See {@link Topologies#declareReplyQueue}. */
-  public static void declareReplyQueue(Channel channel, String queue) throws IOException {
-    Topologies.declareReplyQueue(channel, queue);
   }
 }

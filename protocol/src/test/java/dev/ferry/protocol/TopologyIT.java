@@ -9,6 +9,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.LongStringHelper;
+import dev.ferry.common.Topologies;
 import dev.ferry.testing.RabbitBroker;
 import java.io.IOException;
 import java.time.Duration;
@@ -45,8 +46,8 @@ class TopologyIT {
   @EnumSource(QueueType.class)
   void declaresTheRequestQueueTwiceWithTheSameType(QueueType type) throws IOException {
     String service = broker.newService("twice");
-    Topology.declareRequestQueue(connection, service, type);
-    Topology.declareRequestQueue(connection, service, type);
+    Topologies.declareRequestQueue(connection, service, type);
+    Topologies.declareRequestQueue(connection, service, type);
 
     String queue = Topology.requestQueue(service);
     assertThat(isDeclaredAs(queue, true, Topology.requestQueueArguments(type))).isTrue();
@@ -57,9 +58,9 @@ class TopologyIT {
   @EnumSource(QueueType.class)
   void usesAnExistingRequestQueueOfTheOtherType(QueueType first) throws IOException {
     String service = broker.newService("other-type");
-    Topology.declareRequestQueue(connection, service, first);
+    Topologies.declareRequestQueue(connection, service, first);
 
-    Topology.declareRequestQueue(connection, service, other(first));
+    Topologies.declareRequestQueue(connection, service, other(first));
 
     String queue = Topology.requestQueue(service);
     assertThat(isDeclaredAs(queue, true, Topology.requestQueueArguments(first))).isTrue();
@@ -68,7 +69,7 @@ class TopologyIT {
   @Test
   void dropsAnExpiredRequestFromAQuorumRequestQueue() throws Exception {
     String service = broker.newService("expiry");
-    Topology.declareRequestQueue(connection, service, QueueType.QUORUM);
+    Topologies.declareRequestQueue(connection, service, QueueType.QUORUM);
     String queue = Topology.requestQueue(service);
     long now = System.currentTimeMillis();
     try (Channel channel = connection.createChannel()) {
@@ -92,8 +93,8 @@ class TopologyIT {
     String queue = Topology.replyQueue("it-" + broker.newService("reply"));
     broker.deleteAfterTest(queue);
     try (Channel channel = connection.createChannel()) {
-      Topology.declareReplyQueue(channel, queue);
-      Topology.declareReplyQueue(channel, queue);
+      Topologies.declareReplyQueue(channel, queue);
+      Topologies.declareReplyQueue(channel, queue);
     }
 
     Map<String, Object> expected = Map.of("x-queue-type", "classic", "x-expires", 60_000);
@@ -113,8 +114,8 @@ class TopologyIT {
   @Test
   void declaresTheDeadLetterQueue() throws Exception {
     String service = broker.newService("dlq");
-    Topology.declareDeadLetterQueue(connection, service);
-    Topology.declareDeadLetterQueue(connection, service);
+    Topologies.declareDeadLetterQueue(connection, service);
+    Topologies.declareDeadLetterQueue(connection, service);
 
     String queue = Topology.deadLetterQueue(service);
     Map<String, Object> expected = Map.of("x-queue-type", "classic", "x-max-length", 10_000);

@@ -23,8 +23,12 @@ import java.time.Duration;
  *     when this sidecar has to declare it, {@code quorum} (default) or {@code classic}; an existing
  *     queue is used as it is
  * @param upstream {@code --upstream}, {@code FERRY_UPSTREAM}: the real service, {@code
- *     http://HOST[:PORT][/BASE-PATH]}, default {@code http://127.0.0.1:8000}; no port means 80, no
- *     path means none is prefixed; no user info, query or fragment
+ *     http://HOST[:PORT][/BASE-PATH]}, default {@code http://127.0.0.1:8000} unless only {@code
+ *     --upstream-grpc} is given (then none: HTTP requests get 502); no port means 80, no path means
+ *     none is prefixed; no user info, query or fragment
+ * @param upstreamGrpc {@code --upstream-grpc}, {@code FERRY_UPSTREAM_GRPC}: the real gRPC service,
+ *     {@code HOST:PORT} (plaintext); none by default (then gRPC calls get UNAVAILABLE with {@code
+ *     ferry-error: upstream-unavailable})
  * @param concurrency {@code --concurrency}, {@code FERRY_CONCURRENCY}: requests handled at once,
  *     also the consumer prefetch, default 16; 1 to 65535 (0 is rejected)
  * @param adminHost {@code --admin-host}, {@code FERRY_ADMIN_HOST}: address of {@code /healthz},
@@ -44,6 +48,7 @@ record ServerConfig(
     String service,
     QueueType queueType,
     URI upstream,
+    String upstreamGrpc,
     int concurrency,
     String adminHost,
     int adminPort,
@@ -61,7 +66,16 @@ record ServerConfig(
     ConfigChecks.amqpUri(amqpUri);
     ConfigChecks.service(service);
     requireNonNull(queueType, "queueType");
-    checkUpstream(upstream);
+    if (upstream != null) {
+      checkUpstream(upstream);
+    }
+    if (upstreamGrpc != null && !upstreamGrpc.matches("[^:\\s/@]+:\\d{1,5}")) {
+      throw new ConfigException("--upstream-grpc: '" + upstreamGrpc + "' (expected: HOST:PORT)");
+    }
+    if (upstream == null && upstreamGrpc == null) {
+      throw new ConfigException(
+          "--upstream: missing (expected: --upstream and/or --upstream-grpc)");
+    }
     if (concurrency <= 0 || concurrency > 65535) {
       throw new ConfigException("--concurrency: " + concurrency + " (expected: 1..65535)");
     }
@@ -75,6 +89,17 @@ record ServerConfig(
               + " bytes, RabbitMQ's default max_message_size)");
     }
     ConfigChecks.nonNegative("--drain-timeout", drainTimeout);
+  }
+
+  /** The HTTP upstream when none is given and there is no gRPC upstream either. */
+  static final URI DEFAULT_UPSTREAM = URI.create("http://127.0.0.1:8000");
+
+  String upstreamGrpcHost() {
+    return upstreamGrpc.substring(0, upstreamGrpc.lastIndexOf(':'));
+  }
+
+  int upstreamGrpcPort() {
+    return Integer.parseInt(upstreamGrpc.substring(upstreamGrpc.lastIndexOf(':') + 1));
   }
 
   private static void checkUpstream(URI upstream) {
@@ -107,6 +132,8 @@ record ServerConfig(
         + queueType.argument()
         + " upstream="
         + upstream
+        + " upstream_grpc="
+        + upstreamGrpc
         + " concurrency="
         + concurrency
         + " admin="

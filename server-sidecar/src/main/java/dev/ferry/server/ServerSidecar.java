@@ -6,12 +6,16 @@ import dev.ferry.common.AmqpConnector;
 import dev.ferry.common.Meters;
 import dev.ferry.common.Readiness;
 import dev.ferry.common.Sidecar;
-import dev.ferry.protocol.Topology;
+import dev.ferry.common.Topologies;
+import dev.ferry.protocol.Ids;
 import dev.ferry.server.amqp.AmqpWriter;
 import dev.ferry.server.amqp.RequestConsumer;
 import dev.ferry.server.dispatch.DispatchMetrics;
 import dev.ferry.server.dispatch.Dispatcher;
 import dev.ferry.server.dispatch.InFlight;
+import dev.ferry.server.grpc.ActiveCalls;
+import dev.ferry.server.grpc.CallQueue;
+import dev.ferry.server.grpc.GrpcUpstream;
 import dev.ferry.server.upstream.HttpUpstream;
 import dev.ferry.server.upstream.UpstreamProbe;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -45,7 +49,11 @@ public final class ServerSidecar implements Sidecar {
   private boolean closed; // Guarded by lifecycle: start() builds nothing once it is set.
   private volatile AdminServer admin;
   private volatile UpstreamProbe probe;
+  private volatile UpstreamProbe grpcProbe;
   private volatile HttpUpstream upstream;
+  private volatile GrpcUpstream grpcUpstream;
+  private volatile CallQueue callQueue;
+  private final ActiveCalls activeCalls = new ActiveCalls();
   private volatile AmqpWriter writer;
   private volatile RequestConsumer consumer;
   private volatile boolean started;
@@ -69,10 +77,18 @@ public final class ServerSidecar implements Sidecar {
       }
       readiness.add("started", () -> started);
       admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
-      probe =
-          new UpstreamProbe(
-              config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);
-      readiness.add("upstream", probe::isReachable);
+      if (config.upstream() != null) {
+        probe =
+            new UpstreamProbe(
+                config.upstream().getHost(), config.upstreamPort(), PROBE_INTERVAL_MILLIS);
+        readiness.add("upstream", probe::isReachable);
+      }
+      if (config.upstreamGrpc() != null) {
+        grpcProbe =
+            new UpstreamProbe(
+                config.upstreamGrpcHost(), config.upstreamGrpcPort(), PROBE_INTERVAL_MILLIS);
+        readiness.add("upstream-grpc", grpcProbe::isReachable);
+      }
     }
     Connection connection = connector.connect(); // Ends with InterruptedException on close().
     Dispatcher dispatcher;
@@ -99,9 +115,18 @@ public final class ServerSidecar implements Sidecar {
   /** Declares the queues and builds what handles requests, all but the consuming itself. */
   private Dispatcher prepare(Connection connection) throws IOException {
     readiness.add("broker", connector::isUsable);
-    Topology.declareRequestQueue(connection, config.service(), config.queueType());
-    Topology.declareDeadLetterQueue(connection, config.service());
-    upstream = HttpUpstream.create(config.upstream(), (int) config.maxBodySize(), 1);
+    Topologies.declareRequestQueue(connection, config.service(), config.queueType());
+    Topologies.declareDeadLetterQueue(connection, config.service());
+    if (config.upstream() != null) {
+      upstream = HttpUpstream.create(config.upstream(), (int) config.maxBodySize(), 1);
+    }
+    if (config.upstreamGrpc() != null) {
+      grpcUpstream =
+          GrpcUpstream.create(
+              config.upstreamGrpcHost(), config.upstreamGrpcPort(), (int) config.maxBodySize());
+      callQueue = new CallQueue(connection, Ids.random128(), config.service(), activeCalls);
+      readiness.add("call-queue", callQueue::isConsuming);
+    }
     writer = new AmqpWriter(connection);
     readiness.add("writer", writer::isOpen);
     FunctionCounter.builder("ferry.server.replies.returned", writer, AmqpWriter::returnedReplies)
@@ -121,16 +146,24 @@ public final class ServerSidecar implements Sidecar {
         upstream,
         new DispatchMetrics(registry, config.service(), inFlight),
         inFlight,
-        config.maxBodySize());
+        config.maxBodySize(),
+        grpcUpstream,
+        callQueue == null ? null : callQueue.name(),
+        activeCalls);
   }
 
   /** Waits until the service has accepted a connection once (true) or close() ran (false). */
   private boolean awaitUpstream() throws InterruptedException {
-    CompletableFuture<Void> reached = probe.reached();
+    CompletableFuture<Void> reached =
+        CompletableFuture.allOf(
+            probe == null ? CompletableFuture.completedFuture(null) : probe.reached(),
+            grpcProbe == null ? CompletableFuture.completedFuture(null) : grpcProbe.reached());
     if (!reached.isDone()) {
       logger.info(
-          "waiting for the upstream to accept a connection before consuming upstream={}",
-          config.upstream());
+          "waiting for the upstream to accept a connection before consuming upstream={}"
+              + " upstream_grpc={}",
+          config.upstream(),
+          config.upstreamGrpc());
     }
     try {
       CompletableFuture.anyOf(reached, stopping).get();
@@ -180,11 +213,20 @@ public final class ServerSidecar implements Sidecar {
     if (consumer != null) {
       consumer.close();
     }
+    if (callQueue != null) {
+      callQueue.close();
+    }
     if (upstream != null) {
       upstream.close();
     }
+    if (grpcUpstream != null) {
+      grpcUpstream.close();
+    }
     if (probe != null) {
       probe.close();
+    }
+    if (grpcProbe != null) {
+      grpcProbe.close();
     }
     connector.close();
     if (admin != null) {

@@ -50,9 +50,16 @@ public final class ServerSidecarMain implements Callable<Integer> {
   @Option(
       names = "--upstream",
       paramLabel = "URL",
-      defaultValue = "http://127.0.0.1:8000",
-      description = "The real service, http://HOST:PORT[/BASE-PATH] (default: ${DEFAULT-VALUE}).")
+      description =
+          "The real HTTP service, http://HOST:PORT[/BASE-PATH] (default: http://127.0.0.1:8000,"
+              + " unless only --upstream-grpc is given).")
   URI upstream;
+
+  @Option(
+      names = "--upstream-grpc",
+      paramLabel = "HOST:PORT",
+      description = "The real gRPC service (plaintext); none by default.")
+  String upstreamGrpc;
 
   @Option(
       names = "--concurrency",
@@ -117,7 +124,8 @@ public final class ServerSidecarMain implements Callable<Integer> {
         amqpUri,
         service,
         Cli.enumValue("--queue-type", QueueType.class, queueType),
-        upstream,
+        upstream == null && upstreamGrpc == null ? ServerConfig.DEFAULT_UPSTREAM : upstream,
+        upstreamGrpc,
         concurrency,
         adminHost,
         adminPort,

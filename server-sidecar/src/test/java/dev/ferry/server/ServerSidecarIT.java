@@ -9,6 +9,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import dev.ferry.common.Cli;
+import dev.ferry.common.Topologies;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.CallKind;
 import dev.ferry.protocol.EnvelopeCodec;
@@ -60,7 +61,7 @@ class ServerSidecarIT {
     service = broker.newService("server");
     replyQueue = Topology.replyQueue(service);
     broker.deleteAfterTest(replyQueue);
-    Topology.declareReplyQueue(channel, replyQueue);
+    Topologies.declareReplyQueue(channel, replyQueue);
   }
 
   @AfterEach
@@ -74,7 +75,7 @@ class ServerSidecarIT {
   @Test
   void consumesOnlyOnceTheServiceHasAcceptedAConnection() throws Exception {
     int port = CountingUpstream.freePort();
-    Topology.declareRequestQueue(connection, service, QueueType.CLASSIC);
+    Topologies.declareRequestQueue(connection, service, QueueType.CLASSIC);
     publishRequest("cold-1", "/hello");
     ServerSidecar sidecar = keep(sidecar("http://127.0.0.1:" + port));
 

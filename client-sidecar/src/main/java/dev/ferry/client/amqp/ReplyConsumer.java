@@ -9,6 +9,8 @@ import com.rabbitmq.client.ShutdownSignalException;
 import dev.ferry.common.AmqpChannels;
 import dev.ferry.common.Topologies;
 import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.GrpcCodec;
+import dev.ferry.protocol.GrpcFrame;
 import dev.ferry.protocol.MalformedMessageException;
 import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.protocol.Topology;
@@ -28,13 +30,16 @@ public final class ReplyConsumer implements AutoCloseable {
   private final Channel channel;
   private final String queue;
   private final PendingCalls pending;
+  private final StreamRegistry streams;
   private final AtomicLong late = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private volatile boolean consuming;
 
-  public ReplyConsumer(Connection connection, String instanceId, PendingCalls pending)
+  public ReplyConsumer(
+      Connection connection, String instanceId, PendingCalls pending, StreamRegistry streams)
       throws IOException {
     this.pending = pending;
+    this.streams = streams;
     this.queue = Topology.replyQueue(instanceId);
     this.channel = connection.createChannel();
   }
@@ -74,6 +79,10 @@ public final class ReplyConsumer implements AutoCloseable {
     @Override
     public void handleDelivery(
         String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+      if (GrpcCodec.TYPE_FRAME.equals(properties.getType())) {
+        frame(properties, body);
+        return;
+      }
       ResponseEnvelope response;
       try {
         response = EnvelopeCodec.decodeResponse(properties, body);
@@ -112,6 +121,22 @@ public final class ReplyConsumer implements AutoCloseable {
               "ferry-reply-restart");
       restart.setDaemon(true);
       restart.start();
+    }
+
+    private void frame(AMQP.BasicProperties properties, byte[] body) {
+      GrpcFrame frame;
+      try {
+        frame = GrpcCodec.decodeFrame(properties, body);
+      } catch (MalformedMessageException e) {
+        malformed.incrementAndGet();
+        logger.warn(
+            "malformed frame callId={} problem={}", properties.getCorrelationId(), e.getMessage());
+        return;
+      }
+      if (!streams.deliver(frame)) {
+        late.incrementAndGet();
+        logger.debug("frame for no call in progress dropped callId={}", frame.callId());
+      }
     }
 
     @Override

@@ -72,6 +72,11 @@ public final class RequestPublisher implements AutoCloseable {
     public static Outgoing request(String service, AmqpMessage message, Outcome outcome) {
       return new Outgoing("", Topology.requestQueue(service), service, message, outcome);
     }
+
+    /** A message straight to {@code queue} (default exchange). */
+    public static Outgoing toQueue(String queue, AmqpMessage message, Outcome outcome) {
+      return new Outgoing("", queue, null, message, outcome);
+    }
   }
 
   public RequestPublisher(Connection connection, QueueType queueType, Returns returns)
@@ -89,10 +94,14 @@ public final class RequestPublisher implements AutoCloseable {
     thread.start();
   }
 
-  /** Declares {@code service}'s request queue now, instead of before its first request. */
+  /**
+   * Declares {@code service}'s request queue and control exchange now, instead of before its first
+   * request.
+   */
   public void declare(String service) throws IOException {
     if (!declared.contains(service)) {
       Topologies.declareRequestQueue(connection, service, queueType);
+      Topologies.declareControlExchange(connection, service);
       declared.add(service);
     }
   }

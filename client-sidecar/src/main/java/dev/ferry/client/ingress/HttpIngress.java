@@ -77,8 +77,7 @@ public final class HttpIngress implements AutoCloseable {
               + bound.cause().getMessage());
     }
     Channel listener = bound.channel();
-    logger.info(
-        "http ingress listening address={} service={}", listener.localAddress(), config.service());
+    logger.info("http ingress listening address={}", listener.localAddress());
     return new HttpIngress(group, listener, connections, exchanges);
   }
 

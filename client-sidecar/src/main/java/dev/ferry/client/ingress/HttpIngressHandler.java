@@ -143,10 +143,15 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
           false);
       return;
     }
+    String service = config.routes().forHttp(request.headers().get("host"), request.uri());
+    if (service == null) {
+      settle(ctx, slot, HttpResponses.noRoute(request.uri(), keepAlive), keepAlive);
+      return;
+    }
     boolean head = HttpMethod.HEAD.equals(request.method());
     FerryCall call =
         FerryCall.http(
-            config.service(),
+            service,
             request.method().name(),
             request.uri(),
             headers,

@@ -64,6 +64,14 @@ final class HttpResponses {
     return response;
   }
 
+  /** 404 for a request that no route names: nothing was published. */
+  static FullHttpResponse noRoute(String target, boolean keepAlive) {
+    FullHttpResponse response =
+        error(FerryError.NO_ROUTE, "no route for " + target.split("\\?", 2)[0], keepAlive);
+    response.setStatus(HttpResponseStatus.NOT_FOUND);
+    return response;
+  }
+
   /** A sidecar error made at the HTTP front end, before anything was published. */
   static FullHttpResponse error(FerryError error, String detail, boolean keepAlive) {
     return of(ResponseEnvelope.ofError("", error, detail, -1), false, keepAlive);

@@ -9,7 +9,7 @@ import java.time.Duration;
  *
  * @param host the address to listen on
  * @param port the port (0 picks a free one)
- * @param service the Ferry service every request goes to
+ * @param routes which Ferry service each request goes to
  * @param defaultTimeout the deadline of a request without {@code ferry-timeout}
  * @param maxBodySize the largest request body accepted; larger ones get 413
  * @param maxInitialLineLength the longest request line; longer ones get 414
@@ -19,7 +19,7 @@ import java.time.Duration;
 public record IngressConfig(
     String host,
     int port,
-    String service,
+    Routes routes,
     Duration defaultTimeout,
     int maxBodySize,
     int maxInitialLineLength,
@@ -28,7 +28,7 @@ public record IngressConfig(
 
   public IngressConfig {
     requireNonNull(host, "host");
-    requireNonNull(service, "service");
+    requireNonNull(routes, "routes");
     requireNonNull(defaultTimeout, "defaultTimeout");
     requireNonNull(idleTimeout, "idleTimeout");
   }

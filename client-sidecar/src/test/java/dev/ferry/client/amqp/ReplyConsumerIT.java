@@ -25,7 +25,8 @@ class ReplyConsumerIT {
     ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
     try (Connection connection = broker.newConnection()) {
       PendingCalls pending = new PendingCalls(10, timer);
-      ReplyConsumer replies = new ReplyConsumer(connection, "it-" + System.nanoTime(), pending);
+      ReplyConsumer replies =
+          new ReplyConsumer(connection, "it-" + System.nanoTime(), pending, new StreamRegistry());
       replies.start();
       broker.deleteAfterTest(replies.queue());
       try (Channel channel = connection.createChannel()) {

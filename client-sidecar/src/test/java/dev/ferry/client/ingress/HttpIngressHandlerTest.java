@@ -34,7 +34,7 @@ class HttpIngressHandlerTest {
       new IngressConfig(
           "127.0.0.1",
           0,
-          "echo",
+          Routes.to("echo"),
           Duration.ofSeconds(30),
           MAX_BODY,
           8192,
@@ -134,7 +134,7 @@ class HttpIngressHandlerTest {
             new IngressConfig(
                 "127.0.0.1",
                 0,
-                "echo",
+                Routes.to("echo"),
                 Duration.ofSeconds(30),
                 MAX_BODY,
                 8192,
@@ -158,7 +158,7 @@ class HttpIngressHandlerTest {
             new IngressConfig(
                 "127.0.0.1",
                 0,
-                "echo",
+                Routes.to("echo"),
                 Duration.ofSeconds(30),
                 MAX_BODY,
                 8192,

@@ -8,6 +8,7 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.recovery.AutorecoveringChannel;
 import dev.ferry.common.AmqpChannels;
+import dev.ferry.common.Topologies;
 import dev.ferry.protocol.QueueType;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
@@ -210,7 +211,7 @@ public final class RequestConsumer implements AutoCloseable {
       return;
     }
     try {
-      Topology.declareRequestQueue(connection, service, queueType);
+      Topologies.declareRequestQueue(connection, service, queueType);
     } catch (IOException | RuntimeException e) {
       logger.debug("declaring the request queue failed, retrying cause={}", e.toString());
       restartLater(RESTART_RETRY_MILLIS);

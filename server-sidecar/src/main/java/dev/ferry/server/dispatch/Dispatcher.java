@@ -5,6 +5,9 @@ import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.CallKind;
 import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.GrpcCodec;
+import dev.ferry.protocol.GrpcFrame;
+import dev.ferry.protocol.GrpcStatus;
 import dev.ferry.protocol.Header;
 import dev.ferry.protocol.HopByHop;
 import dev.ferry.protocol.MalformedMessageException;
@@ -13,6 +16,9 @@ import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.protocol.Topology;
 import dev.ferry.server.amqp.AmqpWriter;
 import dev.ferry.server.amqp.Delivery;
+import dev.ferry.server.grpc.ActiveCalls;
+import dev.ferry.server.grpc.GrpcUpstream;
+import dev.ferry.server.grpc.ServerGrpcCall;
 import dev.ferry.server.upstream.HttpUpstream;
 import dev.ferry.server.upstream.UpstreamException;
 import dev.ferry.server.upstream.UpstreamRequest;
@@ -52,6 +58,7 @@ public final class Dispatcher {
   private final DispatchMetrics metrics;
   private final InFlight inFlight;
   private final long maxBodySize;
+  private final ServerGrpcCall.Context grpc;
 
   /**
    * A dispatcher that calls {@code upstream} and publishes through {@code writer}; a response body
@@ -63,7 +70,21 @@ public final class Dispatcher {
       HttpUpstream upstream,
       DispatchMetrics metrics,
       InFlight inFlight,
-      long maxBodySize) {
+      long maxBodySize,
+      GrpcUpstream grpcUpstream,
+      String callAddress,
+      ActiveCalls activeCalls) {
+    this.grpc =
+        grpcUpstream == null
+            ? null
+            : new ServerGrpcCall.Context(
+                writer,
+                grpcUpstream,
+                callAddress,
+                activeCalls,
+                inFlight::leave,
+                metrics::replied,
+                metrics::expired);
     this.deadLetterQueue = Topology.deadLetterQueue(service);
     this.writer = writer;
     this.upstream = upstream;
@@ -109,14 +130,18 @@ public final class Dispatcher {
       settlement.ack();
       return;
     }
-    if (request.kind() != CallKind.HTTP) {
+    if (request.kind() == CallKind.GRPC) {
+      startGrpc(delivery, settlement, request, remaining);
+      return;
+    }
+    if (upstream == null) {
       reply(
           settlement,
           request.replyTo(),
           ResponseEnvelope.ofError(
               request.correlationId(),
               FerryError.UPSTREAM_UNAVAILABLE,
-              "this server sidecar has no gRPC upstream",
+              "this server sidecar has no HTTP upstream",
               queueMillis));
       return;
     }
@@ -135,6 +160,40 @@ public final class Dispatcher {
                 failed(settlement, request.correlationId(), e);
               }
             });
+  }
+
+  private void startGrpc(
+      Delivery delivery, Settlement settlement, RequestEnvelope request, long remaining) {
+    GrpcCodec.Start start;
+    try {
+      start = GrpcCodec.decodeStart(request, delivery.properties());
+    } catch (MalformedMessageException e) {
+      reject(delivery, settlement, e);
+      return;
+    }
+    if (grpc == null) {
+      metrics.replied(FerryError.UPSTREAM_UNAVAILABLE);
+      GrpcStatus status =
+          sidecarStatus(
+              FerryError.UPSTREAM_UNAVAILABLE, "this server sidecar has no gRPC upstream");
+      AmqpMessage frame =
+          GrpcCodec.encodeFrame(
+              GrpcFrame.of(request.correlationId(), 0)
+                  .withStatus(status, FerryError.UPSTREAM_UNAVAILABLE),
+              System.currentTimeMillis());
+      publishReply(settlement, request.replyTo(), request.correlationId(), frame, 1);
+      return;
+    }
+    // The call settles its delivery itself: acked once its first frame is confirmed.
+    new ServerGrpcCall(grpc, start, delivery).begin(remaining);
+  }
+
+  /** A status made by this sidecar, marked with the ferry-error trailer. */
+  private static GrpcStatus sidecarStatus(FerryError error, String detail) {
+    return new GrpcStatus(
+        error.grpcCode(),
+        "ferry: " + error.code() + ": " + detail,
+        List.of(new Header("ferry-error", error.code())));
   }
 
   /** A bug, not an outcome: logged with its trace, and the request goes back to the queue. */
@@ -282,10 +341,7 @@ public final class Dispatcher {
         && correlationId != null
         && !correlationId.isEmpty()) {
       // Encoded before anything is published, so that a failure here leaves nothing half done.
-      errorReply =
-          EnvelopeCodec.encodeResponse(
-              ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1),
-              System.currentTimeMillis());
+      errorReply = errorReply(original, correlationId, problem);
     }
     writer.publish(
         deadLetterQueue,
@@ -300,6 +356,21 @@ public final class Dispatcher {
     if (errorReply != null) {
       writer.publish(replyTo, errorReply, IGNORE);
     }
+  }
+
+  /** The error a caller gets for an undecodable request: a frame for gRPC, else a response. */
+  private static AmqpMessage errorReply(
+      AMQP.BasicProperties original, String correlationId, MalformedMessageException problem) {
+    long now = System.currentTimeMillis();
+    Object kind =
+        original.getHeaders() == null ? null : original.getHeaders().get(EnvelopeCodec.H_KIND);
+    if (kind != null && CallKind.GRPC.wireName().equals(kind.toString())) {
+      GrpcStatus status = sidecarStatus(problem.error(), problem.getMessage());
+      return GrpcCodec.encodeFrame(
+          GrpcFrame.of(correlationId, 0).withStatus(status, problem.error()), now);
+    }
+    return EnvelopeCodec.encodeResponse(
+        ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1), now);
   }
 
   private static final AmqpWriter.Confirmation IGNORE =

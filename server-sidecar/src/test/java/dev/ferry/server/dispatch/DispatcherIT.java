@@ -41,7 +41,10 @@ class DispatcherIT {
             upstream,
             new DispatchMetrics(new SimpleMeterRegistry(), service, inFlight),
             inFlight,
-            1024);
+            1024,
+            null,
+            null,
+            null);
   }
 
   @AfterEach

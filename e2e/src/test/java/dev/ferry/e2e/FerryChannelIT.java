@@ -1,0 +1,88 @@
+package dev.ferry.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ferry.client.FerryCall;
+import dev.ferry.client.FerryChannel;
+import dev.ferry.client.FerryClient;
+import dev.ferry.client.FerryClientConfig;
+import dev.ferry.e2e.proto.Msg;
+import dev.ferry.e2e.proto.TestServiceGrpc;
+import dev.ferry.loadtest.echo.EchoServer;
+import dev.ferry.protocol.Header;
+import dev.ferry.protocol.QueueType;
+import dev.ferry.protocol.ResponseEnvelope;
+import dev.ferry.testing.RabbitBroker;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Ferry as an in-process library: generated gRPC stubs on a FerryChannel, and HTTP-style calls. */
+class FerryChannelIT {
+  @RegisterExtension static final RabbitBroker broker = new RabbitBroker();
+
+  @Test
+  void runsGeneratedStubsOverRabbitMq() throws Exception {
+    try (TestGrpcService service = new TestGrpcService();
+        Pair pair = new Pair(broker, "library");
+        FerryClient ferry = FerryClient.connect(config(), new SimpleMeterRegistry())) {
+      pair.serverWith("--upstream-grpc", "127.0.0.1:" + service.port());
+      TestServiceGrpc.TestServiceBlockingStub stub =
+          TestServiceGrpc.newBlockingStub(FerryChannel.to(ferry, pair.service))
+              .withDeadlineAfter(20, TimeUnit.SECONDS);
+
+      assertThat(stub.unary(Msg.newBuilder().setText("lib").build()).getText())
+          .isEqualTo("echo:lib");
+      List<String> streamed = new ArrayList<>();
+      stub.serverStream(Msg.newBuilder().setText("s").setCount(3).build())
+          .forEachRemaining(m -> streamed.add(m.getText()));
+      assertThat(streamed).containsExactly("s-0", "s-1", "s-2");
+      assertThatThrownBy(
+              () -> stub.unary(Msg.newBuilder().setStatus(5).setStatusMessage("gone").build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                assertThat(e.getStatus().getDescription()).isEqualTo("gone");
+              });
+    }
+  }
+
+  @Test
+  void makesHttpStyleCallsAsFutures() throws Exception {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "libhttp");
+        FerryClient ferry = FerryClient.connect(config(), new SimpleMeterRegistry())) {
+      pair.server("http://127.0.0.1:" + echo.port());
+
+      ResponseEnvelope response =
+          ferry
+              .call(
+                  FerryCall.http(
+                      pair.service,
+                      "POST",
+                      "/lib?x=1",
+                      List.of(new Header("x-a", "1")),
+                      "body".getBytes(StandardCharsets.UTF_8),
+                      Duration.ofSeconds(20)))
+              .get(30, TimeUnit.SECONDS);
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.error()).isNull();
+      assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo("body");
+      assertThat(response.headers()).contains(new Header("x-echo-uri", "/lib?x=1"));
+    }
+  }
+
+  private static FerryClientConfig config() {
+    return new FerryClientConfig(broker.uri(), QueueType.CLASSIC, 100, "ferry-library-test");
+  }
+}

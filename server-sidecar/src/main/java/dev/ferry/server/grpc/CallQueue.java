@@ -1,0 +1,70 @@
+package dev.ferry.server.grpc;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import dev.ferry.common.AmqpChannels;
+import dev.ferry.common.Topologies;
+import dev.ferry.protocol.GrpcCodec;
+import dev.ferry.protocol.MalformedMessageException;
+import dev.ferry.protocol.Topology;
+import java.io.IOException;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This server sidecar's own queue, {@code ferry.call.<instance>}: clients send the frames of calls
+ * in progress here, and it is bound to the service's control exchange, which carries cancellations
+ * of calls not yet taken. Exclusive: it goes away with this sidecar, so a client's next frame or
+ * ping is returned and its call fails at once instead of hanging.
+ */
+public final class CallQueue implements AutoCloseable {
+  private static final Logger logger = LoggerFactory.getLogger(CallQueue.class);
+
+  private final Channel channel;
+  private final String name;
+
+  public CallQueue(Connection connection, String instanceId, String service, ActiveCalls calls)
+      throws IOException {
+    this.name = Topology.callQueue(instanceId);
+    this.channel = connection.createChannel();
+    channel.queueDeclare(name, false, true, true, Map.of("x-queue-type", "classic"));
+    Topologies.declareControlExchange(connection, service);
+    channel.queueBind(name, Topology.controlExchange(service), "");
+    channel.basicConsume(
+        name,
+        true,
+        "ferry-call-frames",
+        new DefaultConsumer(channel) {
+          @Override
+          public void handleDelivery(
+              String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            try {
+              calls.deliver(GrpcCodec.decodeFrame(properties, body));
+            } catch (MalformedMessageException e) {
+              logger.warn(
+                  "malformed client frame dropped callId={} problem={}",
+                  properties.getCorrelationId(),
+                  e.getMessage());
+            }
+          }
+        });
+  }
+
+  /** The call address clients send this sidecar's frames to. */
+  public String name() {
+    return name;
+  }
+
+  public boolean isConsuming() {
+    return channel.isOpen();
+  }
+
+  @Override
+  public void close() {
+    AmqpChannels.closeQuietly(channel);
+  }
+}
