@@ -22,30 +22,44 @@ final class Pair implements AutoCloseable {
     this.service = broker.newService(hint);
   }
 
-  ClientSidecar client(String... extra) throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--amqp-uri",
-                broker.uri(),
-                "--service",
-                service,
-                "--http-host",
-                "127.0.0.1",
-                "--http-port",
-                "0",
-                "--grpc-port",
-                "0",
-                "--admin-host",
-                "127.0.0.1",
-                "--admin-port",
-                "0",
-                "--queue-type",
-                "classic"));
+  /** A client sidecar without the default service, only the given flags (routes). */
+  ClientSidecar clientWithout(String flag, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(clientArgs());
+    int at = args.indexOf(flag);
+    args.remove(at + 1);
+    args.remove(at);
     args.addAll(List.of(extra));
     ClientSidecar client = ClientSidecarMain.start(args.toArray(String[]::new));
     started.add(client);
     return client;
+  }
+
+  ClientSidecar client(String... extra) throws Exception {
+    List<String> args = new ArrayList<>(clientArgs());
+    args.addAll(List.of(extra));
+    ClientSidecar client = ClientSidecarMain.start(args.toArray(String[]::new));
+    started.add(client);
+    return client;
+  }
+
+  private List<String> clientArgs() {
+    return List.of(
+        "--amqp-uri",
+        broker.uri(),
+        "--service",
+        service,
+        "--http-host",
+        "127.0.0.1",
+        "--http-port",
+        "0",
+        "--grpc-port",
+        "0",
+        "--admin-host",
+        "127.0.0.1",
+        "--admin-port",
+        "0",
+        "--queue-type",
+        "classic");
   }
 
   ServerSidecar server(String upstream, String... extra) throws Exception {

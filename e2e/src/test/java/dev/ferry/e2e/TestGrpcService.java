@@ -12,6 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -125,6 +126,29 @@ final class TestGrpcService extends TestServiceGrpc.TestServiceImplBase implemen
         responses.onCompleted();
       }
     };
+  }
+
+  /** Messages Flood has handed to the transport so far. */
+  final AtomicInteger flooded = new AtomicInteger();
+
+  @Override
+  public void flood(Msg request, StreamObserver<Msg> responses) {
+    calls.incrementAndGet();
+    ServerCallStreamObserver<Msg> observer = (ServerCallStreamObserver<Msg>) responses;
+    Msg chunk = Msg.newBuilder().setPayload(request.getPayload()).build();
+    AtomicInteger sent = new AtomicInteger();
+    observer.setOnReadyHandler(
+        () -> {
+          while (observer.isReady() && sent.get() < request.getCount()) {
+            sent.incrementAndGet();
+            flooded.incrementAndGet();
+            observer.onNext(chunk);
+          }
+          if (sent.getAndUpdate(n -> n == request.getCount() ? n + 1 : n) == request.getCount()) {
+            observer.onCompleted();
+          }
+        });
+    observer.setOnCancelHandler(() -> cancelled.add("flood"));
   }
 
   private static void fail(Msg request, StreamObserver<Msg> responses) {

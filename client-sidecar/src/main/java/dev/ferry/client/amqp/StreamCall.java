@@ -216,6 +216,11 @@ public final class StreamCall implements FerryStream {
   }
 
   private void publishLocked(GrpcFrame frame) {
+    publishLocked(frame, outcome());
+  }
+
+  /** Publishes a frame; a cancel goes out even though the call has ended by then. */
+  private void publishLocked(GrpcFrame frame, RequestPublisher.Outcome outcome) {
     GrpcFrame numbered =
         new GrpcFrame(
             callId,
@@ -232,7 +237,7 @@ public final class StreamCall implements FerryStream {
         .publisher()
         .publish(
             RequestPublisher.Outgoing.toQueue(
-                address, GrpcCodec.encodeFrame(numbered, System.currentTimeMillis()), outcome()));
+                address, GrpcCodec.encodeFrame(numbered, System.currentTimeMillis()), outcome));
   }
 
   private RequestPublisher.Outcome outcome() {
@@ -369,7 +374,7 @@ public final class StreamCall implements FerryStream {
   /** Best effort: the server sidecar cancels the call (or skips it if it has not taken it yet). */
   private void tellServerLocked() {
     if (address != null) {
-      publishLocked(GrpcFrame.of(callId, 0).withCancel());
+      publishLocked(GrpcFrame.of(callId, 0).withCancel(), IGNORED);
     } else if (started) {
       context
           .publisher()
