@@ -86,7 +86,7 @@ public final class ClientSidecarMain implements Callable<Integer> {
       paramLabel = "PORT",
       defaultValue = "8081",
       description =
-          "Port for gRPC callers (default: ${DEFAULT-VALUE}; reserved: gRPC is not served yet).")
+          "Port for gRPC callers, any service and method (default: ${DEFAULT-VALUE}).")
   int grpcPort;
 
   @Option(
