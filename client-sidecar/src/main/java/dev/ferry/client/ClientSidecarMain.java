@@ -85,8 +85,7 @@ public final class ClientSidecarMain implements Callable<Integer> {
       names = "--grpc-port",
       paramLabel = "PORT",
       defaultValue = "8081",
-      description =
-          "Port for gRPC callers, any service and method (default: ${DEFAULT-VALUE}).")
+      description = "Port for gRPC callers, any service and method (default: ${DEFAULT-VALUE}).")
   int grpcPort;
 
   @Option(

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -15,6 +16,8 @@ import picocli.CommandLine;
  * process with status 2 and one line that names the option and what is wrong.
  */
 public final class Cli {
+  private static final Logger logger = LoggerFactory.getLogger(Cli.class);
+
   /** Exit status for a bad flag or variable. */
   public static final int USAGE = 2;
 
@@ -72,11 +75,11 @@ public final class Cli {
       sidecar.start();
       return 0;
     } catch (IOException e) {
-      LoggerFactory.getLogger(Cli.class).error("cannot start: {}", e.getMessage());
+      logger.error("cannot start: {}", e.getMessage());
       sidecar.close();
       return 1;
     } catch (RuntimeException e) {
-      LoggerFactory.getLogger(Cli.class).error("cannot start", e);
+      logger.error("cannot start", e);
       sidecar.close();
       return 1;
     }

@@ -108,55 +108,54 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
       settle(ctx, slot, HttpResponses.error(error, result.cause().getMessage(), false), false);
       return;
     }
+    FerryCall call;
+    try {
+      call = toCall(request);
+    } catch (Refused refused) {
+      boolean keep = keepAlive && refused.keepAlive;
+      settle(ctx, slot, refused.response(request, keep), keep);
+      return;
+    }
+    forward(ctx, slot, call, HttpMethod.HEAD.equals(request.method()), keepAlive);
+  }
+
+  /** The call a well-formed request becomes, or why it is refused before anything is published. */
+  private FerryCall toCall(FullHttpRequest request) throws Refused {
     Duration timeout;
     try {
       timeout = timeout(request);
     } catch (IllegalArgumentException e) {
-      settle(
-          ctx,
-          slot,
-          HttpResponses.error(
-              FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), keepAlive),
-          keepAlive);
-      return;
+      throw new Refused(FerryError.BAD_REQUEST, FERRY_TIMEOUT + ": " + e.getMessage(), true);
     }
     if (!isAscii(request.uri())) {
-      settle(
-          ctx,
-          slot,
-          HttpResponses.error(
-              FerryError.BAD_REQUEST,
-              "request target has octets outside ASCII (percent-encode them)",
-              keepAlive),
-          keepAlive);
-      return;
+      throw new Refused(
+          FerryError.BAD_REQUEST,
+          "request target has octets outside ASCII (percent-encode them)",
+          true);
     }
     List<Header> headers = headers(request);
     if (!EnvelopeCodec.fitsHeaderLimit(headers)) {
-      settle(
-          ctx,
-          slot,
-          HttpResponses.error(
-              FerryError.HEADERS_TOO_LARGE,
-              headers.size() + " header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")",
-              false),
+      throw new Refused(
+          FerryError.HEADERS_TOO_LARGE,
+          headers.size() + " header fields (at most " + EnvelopeCodec.MAX_HEADER_FIELDS + ")",
           false);
-      return;
     }
     String service = config.routes().forHttp(request.headers().get("host"), request.uri());
     if (service == null) {
-      settle(ctx, slot, HttpResponses.noRoute(request.uri(), keepAlive), keepAlive);
-      return;
+      throw new Refused(FerryError.NO_ROUTE, null, true);
     }
-    boolean head = HttpMethod.HEAD.equals(request.method());
-    FerryCall call =
-        FerryCall.http(
-            service,
-            request.method().name(),
-            request.uri(),
-            headers,
-            ByteBufUtil.getBytes(request.content()),
-            timeout);
+    return FerryCall.http(
+        service,
+        request.method().name(),
+        request.uri(),
+        headers,
+        ByteBufUtil.getBytes(request.content()),
+        timeout);
+  }
+
+  /** Sends the call and writes its outcome, in its turn, on this connection's event loop. */
+  private void forward(
+      ChannelHandlerContext ctx, Slot slot, FerryCall call, boolean head, boolean keepAlive) {
     client
         .call(call)
         .whenComplete(
@@ -171,6 +170,26 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
                       () ->
                           settle(ctx, slot, HttpResponses.of(outcome, head, keepAlive), keepAlive));
             });
+  }
+
+  /** A request refused at the front end; cheap (no stack trace). */
+  private static final class Refused extends Exception {
+    final FerryError error;
+    final String detail;
+    final boolean keepAlive;
+
+    Refused(FerryError error, String detail, boolean keepAlive) {
+      super(error.code(), null, false, false);
+      this.error = error;
+      this.detail = detail;
+      this.keepAlive = keepAlive;
+    }
+
+    FullHttpResponse response(FullHttpRequest request, boolean keep) {
+      return error == FerryError.NO_ROUTE
+          ? HttpResponses.noRoute(request.uri(), keep)
+          : HttpResponses.error(error, detail, keep);
+    }
   }
 
   /** RFC 9112, 9.6: requests pipelined after one that closes the connection are not processed. */
