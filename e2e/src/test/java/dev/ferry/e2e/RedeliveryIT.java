@@ -81,4 +81,57 @@ class RedeliveryIT {
               new Header("x-echo-h-idempotency-key", "message-42"));
     }
   }
+
+  @Test
+  void answersARequestPublishedAgainFromTheReplyCacheWithoutRunningTheServiceTwice()
+      throws Exception {
+    try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
+        Pair pair = new Pair(broker, "cached");
+        Connection connection = broker.newConnection();
+        Channel channel = connection.createChannel()) {
+      String queue = Topology.requestQueue(pair.service);
+      String replyQueue = Topology.replyQueue("test-" + pair.service);
+      broker.deleteAfterTest(replyQueue);
+      Topologies.declareRequestQueue(connection, pair.service, QueueType.CLASSIC);
+      Topologies.declareReplyQueue(channel, replyQueue);
+      pair.server("http://127.0.0.1:" + echo.port());
+      long now = System.currentTimeMillis();
+      AmqpMessage message =
+          EnvelopeCodec.encodeRequest(
+              new RequestEnvelope(
+                  CallKind.HTTP,
+                  "POST",
+                  "/once",
+                  List.of(new Header("Host", "svc")),
+                  "pay".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                  "message-7",
+                  "corr-7",
+                  replyQueue,
+                  now,
+                  now + 30_000));
+
+      channel.basicPublish("", queue, message.properties(), message.body());
+      ResponseEnvelope first = awaitReply(channel, replyQueue);
+      channel.basicPublish("", queue, message.properties(), message.body());
+      ResponseEnvelope second = awaitReply(channel, replyQueue);
+
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(second.status()).isEqualTo(200);
+      assertThat(second.body()).isEqualTo(first.body());
+      assertThat(second.correlationId()).isEqualTo("corr-7");
+      assertThat(echo.requests()).isEqualTo(1);
+    }
+  }
+
+  private static ResponseEnvelope awaitReply(Channel channel, String queue) throws Exception {
+    AtomicReference<GetResponse> got = new AtomicReference<>();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              got.set(channel.basicGet(queue, true));
+              return got.get() != null;
+            });
+    return EnvelopeCodec.decodeResponse(got.get().getProps(), got.get().getBody());
+  }
 }

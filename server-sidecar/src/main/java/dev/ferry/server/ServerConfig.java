@@ -29,6 +29,10 @@ import java.time.Duration;
  * @param upstreamGrpc {@code --upstream-grpc}, {@code FERRY_UPSTREAM_GRPC}: the real gRPC service,
  *     {@code HOST:PORT} (plaintext); none by default (then gRPC calls get UNAVAILABLE with {@code
  *     ferry-error: upstream-unavailable})
+ * @param replyCacheEntries {@code --reply-cache-entries}, {@code FERRY_REPLY_CACHE_ENTRIES}: how
+ *     many recent replies are kept (each until its request's deadline, 64 MiB of bodies at most) to
+ *     answer a request delivered again without running the service twice; default 10000, 0 turns
+ *     the cache off
  * @param concurrency {@code --concurrency}, {@code FERRY_CONCURRENCY}: requests handled at once,
  *     also the consumer prefetch, default 16; 1 to 65535 (0 is rejected)
  * @param adminHost {@code --admin-host}, {@code FERRY_ADMIN_HOST}: address of {@code /healthz},
@@ -50,6 +54,7 @@ record ServerConfig(
     URI upstream,
     String upstreamGrpc,
     int concurrency,
+    int replyCacheEntries,
     String adminHost,
     int adminPort,
     long maxBodySize,
@@ -78,6 +83,10 @@ record ServerConfig(
     }
     if (concurrency <= 0 || concurrency > 65535) {
       throw new ConfigException("--concurrency: " + concurrency + " (expected: 1..65535)");
+    }
+    if (replyCacheEntries < 0) {
+      throw new ConfigException(
+          "--reply-cache-entries: " + replyCacheEntries + " (expected: >= 0)");
     }
     ConfigChecks.port("--admin-port", adminPort);
     if (maxBodySize < 0 || maxBodySize > MAX_BODY_SIZE) {
@@ -136,6 +145,8 @@ record ServerConfig(
         + upstreamGrpc
         + " concurrency="
         + concurrency
+        + " reply_cache_entries="
+        + replyCacheEntries
         + " admin="
         + adminHost
         + ":"

@@ -149,7 +149,8 @@ public final class ServerSidecar implements Sidecar {
         config.maxBodySize(),
         grpcUpstream,
         callQueue == null ? null : callQueue.name(),
-        activeCalls);
+        activeCalls,
+        config.replyCacheEntries());
   }
 
   /** Waits until the service has accepted a connection once (true) or close() ran (false). */

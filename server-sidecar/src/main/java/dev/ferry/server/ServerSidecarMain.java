@@ -70,6 +70,15 @@ public final class ServerSidecarMain implements Callable<Integer> {
   int concurrency;
 
   @Option(
+      names = "--reply-cache-entries",
+      paramLabel = "N",
+      defaultValue = "10000",
+      description =
+          "Recent replies kept to answer a redelivered request without running the service again;"
+              + " 0 turns the cache off (default: ${DEFAULT-VALUE}).")
+  int replyCacheEntries;
+
+  @Option(
       names = "--admin-host",
       paramLabel = "HOST",
       defaultValue = "0.0.0.0",
@@ -127,6 +136,7 @@ public final class ServerSidecarMain implements Callable<Integer> {
         upstream == null && upstreamGrpc == null ? ServerConfig.DEFAULT_UPSTREAM : upstream,
         upstreamGrpc,
         concurrency,
+        replyCacheEntries,
         adminHost,
         adminPort,
         maxBodySize,

@@ -26,6 +26,7 @@ public final class DispatchMetrics {
   private final Counter ok;
   private final Counter expired;
   private final Counter malformed;
+  private final Counter cached;
   private final Map<FerryError, Counter> errors = new EnumMap<>(FerryError.class);
   private final Timer queueTime;
   private final Timer upstreamTime;
@@ -34,6 +35,7 @@ public final class DispatchMetrics {
     this.ok = outcomeCounter(registry, service, "ok");
     this.expired = outcomeCounter(registry, service, "expired");
     this.malformed = outcomeCounter(registry, service, "malformed");
+    this.cached = outcomeCounter(registry, service, "cached");
     for (FerryError error : FerryError.values()) {
       errors.put(error, outcomeCounter(registry, service, error.code()));
     }
@@ -57,7 +59,9 @@ public final class DispatchMetrics {
 
   private static Counter outcomeCounter(MeterRegistry registry, String service, String outcome) {
     return Counter.builder("ferry.server.requests")
-        .description("Requests by outcome: ok, a ferry-error code, expired or malformed")
+        .description(
+            "Requests by outcome: ok, a ferry-error code, expired, malformed, or cached (answered"
+                + " again from the reply cache)")
         .tags("service", service, "outcome", outcome)
         .register(registry);
   }
@@ -69,6 +73,11 @@ public final class DispatchMetrics {
 
   void expired() {
     expired.increment();
+  }
+
+  /** A request answered again from the reply cache, without calling the service. */
+  void cached() {
+    cached.increment();
   }
 
   void malformed() {

@@ -58,7 +58,12 @@ public final class Dispatcher {
   private final DispatchMetrics metrics;
   private final InFlight inFlight;
   private final long maxBodySize;
+
+  /** The reply cache holds at most this many bytes of bodies. */
+  static final long REPLY_CACHE_BYTES = 64L * 1024 * 1024;
+
   private final ServerGrpcCall.Context grpc;
+  private final ReplyCache replies;
 
   /**
    * A dispatcher that calls {@code upstream} and publishes through {@code writer}; a response body
@@ -73,7 +78,9 @@ public final class Dispatcher {
       long maxBodySize,
       GrpcUpstream grpcUpstream,
       String callAddress,
-      ActiveCalls activeCalls) {
+      ActiveCalls activeCalls,
+      int replyCacheEntries) {
+    this.replies = new ReplyCache(replyCacheEntries, REPLY_CACHE_BYTES);
     this.grpc =
         grpcUpstream == null
             ? null
@@ -145,6 +152,20 @@ public final class Dispatcher {
               queueMillis));
       return;
     }
+    ResponseEnvelope cached = replies.get(request.messageId(), System.currentTimeMillis());
+    if (cached != null) {
+      // Delivered again (or published again): the service already answered it.
+      logger.debug("answered from the reply cache correlationId={}", request.correlationId());
+      metrics.cached();
+      publishReply(
+          settlement,
+          request.replyTo(),
+          request.correlationId(),
+          EnvelopeCodec.encodeResponse(
+              withCorrelationId(cached, request.correlationId()), System.currentTimeMillis()),
+          1);
+      return;
+    }
     long started = System.nanoTime();
     upstream
         .send(toUpstream(request, delivery.redelivered(), remaining))
@@ -152,14 +173,20 @@ public final class Dispatcher {
             (response, failure) -> {
               try {
                 metrics.upstreamTime(System.nanoTime() - started);
-                reply(
-                    settlement,
-                    request.replyTo(),
-                    toReply(request, response, failure, queueMillis));
+                ResponseEnvelope reply = toReply(request, response, failure, queueMillis);
+                if (reply.error() == null) {
+                  replies.put(request.messageId(), reply, request.deadlineMillis());
+                }
+                reply(settlement, request.replyTo(), reply);
               } catch (RuntimeException e) {
                 failed(settlement, request.correlationId(), e);
               }
             });
+  }
+
+  private static ResponseEnvelope withCorrelationId(ResponseEnvelope reply, String correlationId) {
+    return new ResponseEnvelope(
+        correlationId, reply.status(), reply.headers(), reply.body(), null, reply.queueMillis());
   }
 
   private void startGrpc(

@@ -16,7 +16,7 @@ class DispatchMetricsTest {
 
   @Test
   void registersEveryOutcomeAtConstruction() {
-    List<String> expected = new ArrayList<>(List.of("ok", "expired", "malformed"));
+    List<String> expected = new ArrayList<>(List.of("ok", "expired", "malformed", "cached"));
     for (FerryError error : FerryError.values()) {
       expected.add(error.code());
     }

@@ -44,7 +44,8 @@ class DispatcherIT {
             1024,
             null,
             null,
-            null);
+            null,
+            10);
   }
 
   @AfterEach

@@ -1,0 +1,278 @@
+package dev.ferry.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy in this process for putting faults between a sidecar and the broker: listens on
+ * {@code 127.0.0.1} (a free port) and forwards each connection to a target {@code host:port}, with
+ * blocking sockets and one thread per direction.
+ *
+ * <ul>
+ *   <li>{@link #cut()} resets every proxied connection at once (both sides), as a network cut or a
+ *       broker crash would; new connections are still accepted.
+ *   <li>{@link #blackhole()} stops forwarding bytes in both directions without closing anything, so
+ *       that heartbeats time out; {@link #restore()} resumes. Bytes, and the end of a stream, are
+ *       held rather than dropped, so a connection that survives a blackhole stays intact.
+ *   <li>{@link #refuse()} makes the proxy look like a broker that is down: new connections are
+ *       accepted and reset at once (the listening port stays the same, so the sidecar's URI does
+ *       too); {@link #accept()} ends that. Open connections are not touched: {@code refuse()} then
+ *       {@code cut()} takes the broker away.
+ * </ul>
+ *
+ * <pre>{@code
+ * try (FaultProxy proxy = FaultProxy.start("127.0.0.1", 5672)) {
+ *   String uri = proxy.amqpUri("amqp://guest:guest@127.0.0.1:5672/");
+ *   ...
+ *   proxy.cut();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Owns its listening socket, its connections and their (daemon) threads; {@link
+ * #close()} releases them and is idempotent.
+ */
+public final class FaultProxy implements AutoCloseable {
+  private static final int BUFFER = 16 * 1024;
+  private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+
+  private final ServerSocket listener;
+  private final InetSocketAddress target;
+  private final Set<Link> links = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger sequence = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Object gate = new Object(); // Guards blackholed; pumps wait on it.
+  private boolean blackholed;
+  private volatile boolean refusing;
+
+  private FaultProxy(ServerSocket listener, InetSocketAddress target) {
+    this.listener = listener;
+    this.target = target;
+  }
+
+  /** Starts forwarding {@code 127.0.0.1:<port()>} to {@code host:port}. */
+  public static FaultProxy start(String host, int port) throws IOException {
+    ServerSocket listener = new ServerSocket();
+    listener.setReuseAddress(true);
+    listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    FaultProxy proxy = new FaultProxy(listener, new InetSocketAddress(host, port));
+    Thread acceptor = new Thread(proxy::acceptLoop, "fault-proxy-accept-" + proxy.port());
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return proxy;
+  }
+
+  /** Starts a proxy to the host and port of the AMQP URI {@code brokerUri} (5672 by default). */
+  public static FaultProxy toBroker(String brokerUri) throws IOException {
+    URI uri = URI.create(brokerUri);
+    return start(uri.getHost(), uri.getPort() < 0 ? 5672 : uri.getPort());
+  }
+
+  /** {@code brokerUri} (credentials, vhost and all) pointed at this proxy instead. */
+  public String amqpUri(String brokerUri) {
+    URI uri = URI.create(brokerUri);
+    try {
+      return new URI(
+              uri.getScheme(),
+              uri.getRawUserInfo(),
+              "127.0.0.1",
+              port(),
+              uri.getRawPath(),
+              uri.getRawQuery(),
+              null)
+          .toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("bad broker URI", e);
+    }
+  }
+
+  /** The port this proxy listens on (on 127.0.0.1). */
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Connections proxied now (accepted and not closed yet). */
+  public int connections() {
+    return links.size();
+  }
+
+  /** Resets every proxied connection, both sides, at once; keeps accepting new ones. */
+  public void cut() {
+    for (Link link : List.copyOf(links)) {
+      link.close();
+    }
+  }
+
+  /** Stops forwarding bytes in both directions, holding them, without closing anything. */
+  public void blackhole() {
+    synchronized (gate) {
+      blackholed = true;
+    }
+  }
+
+  /** Forwards again what {@link #blackhole()} held, and what comes next. */
+  public void restore() {
+    synchronized (gate) {
+      blackholed = false;
+      gate.notifyAll();
+    }
+  }
+
+  /** Resets new connections as soon as they are accepted, until {@link #accept()}. */
+  public void refuse() {
+    refusing = true;
+  }
+
+  /** Proxies new connections again. */
+  public void accept() {
+    refusing = false;
+  }
+
+  /** Stops listening and resets every proxied connection. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    closeQuietly(listener);
+    cut();
+    restore(); // Wakes held pumps; their links are closed, so they end.
+  }
+
+  private void acceptLoop() {
+    while (!closed.get()) {
+      Socket caller;
+      try {
+        caller = listener.accept();
+      } catch (IOException e) {
+        return; // The listener is closed.
+      }
+      if (refusing || closed.get()) {
+        reset(caller);
+        continue;
+      }
+      Link link = new Link(caller, sequence.incrementAndGet());
+      links.add(link);
+      if (closed.get()) {
+        link.close(); // close() ran between the check above and the add.
+        continue;
+      }
+      link.start();
+    }
+  }
+
+  /** Waits while bytes are held; false when {@code link} closed meanwhile. */
+  private boolean awaitForwarding(Link link) throws InterruptedException {
+    synchronized (gate) {
+      while (blackholed && !link.closed.get()) {
+        gate.wait();
+      }
+    }
+    return !link.closed.get();
+  }
+
+  /** One proxied connection: the caller's socket, the target's, and a thread per direction. */
+  private final class Link {
+    final Socket caller;
+    final Socket callee = new Socket();
+    final int id;
+    final AtomicBoolean closed = new AtomicBoolean();
+
+    Link(Socket caller, int id) {
+      this.caller = caller;
+      this.id = id;
+    }
+
+    void start() {
+      Thread up = new Thread(this::connectAndPump, "fault-proxy-" + port() + "-up-" + id);
+      up.setDaemon(true);
+      up.start();
+    }
+
+    /** Connects to the target, then pumps caller → target here and target → caller on another. */
+    private void connectAndPump() {
+      try {
+        callee.connect(target, CONNECT_TIMEOUT_MILLIS);
+      } catch (IOException e) {
+        close(); // The target is down: so is the proxied connection.
+        return;
+      }
+      Thread down =
+          new Thread(() -> pump(callee, caller), "fault-proxy-" + port() + "-down-" + id);
+      down.setDaemon(true);
+      down.start();
+      pump(caller, callee);
+    }
+
+    /**
+     * Copies {@code from} to {@code to} until either ends; each chunk (and the end) waits while
+     * the proxy is blackholed. The end of one direction ends the connection.
+     */
+    private void pump(Socket from, Socket to) {
+      byte[] buffer = new byte[BUFFER];
+      try {
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+          if (!awaitForwarding(this)) {
+            return;
+          }
+          out.write(buffer, 0, n);
+          out.flush();
+        }
+        awaitForwarding(this);
+      } catch (IOException e) {
+        // Reset by a peer or closed by cut(): the connection ends.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        close();
+      }
+    }
+
+    /** Resets both sides; idempotent. */
+    void close() {
+      if (closed.compareAndSet(false, true)) {
+        reset(caller);
+        reset(callee);
+        links.remove(this);
+        synchronized (gate) {
+          gate.notifyAll(); // Its pumps may be held.
+        }
+      }
+    }
+  }
+
+  /** Closes {@code socket} with a reset (SO_LINGER 0) rather than an orderly FIN. */
+  private static void reset(Socket socket) {
+    try {
+      if (!socket.isClosed()) {
+        socket.setSoLinger(true, 0);
+      }
+    } catch (SocketException e) {
+      // Not connected (yet): a plain close will do.
+    }
+    closeQuietly(socket);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // Nothing left to release.
+    }
+  }
+}
