@@ -29,6 +29,7 @@ record ClientConfig(
     long maxBodySize,
     long maxHeaderSize,
     int maxPending,
+    long maxPendingBytes,
     Duration idleTimeout,
     Duration drainTimeout) {
 
@@ -65,6 +66,14 @@ record ClientConfig(
     }
     if (maxPending <= 0) {
       throw new ConfigException("--max-pending: " + maxPending + " (expected: > 0)");
+    }
+    if (maxPendingBytes < maxBodySize) {
+      throw new ConfigException(
+          "--max-pending-bytes: "
+              + maxPendingBytes
+              + " (expected: at least --max-body-size, "
+              + maxBodySize
+              + ")");
     }
   }
 

@@ -53,7 +53,11 @@ public final class ClientSidecar implements Sidecar {
     admin = AdminServer.start(config.adminHost(), config.adminPort(), readiness, registry);
     FerryClientConfig clientConfig =
         new FerryClientConfig(
-            config.amqpUri(), config.queueType(), config.maxPending(), "ferry-client-sidecar");
+            config.amqpUri(),
+            config.queueType(),
+            config.maxPending(),
+            config.maxPendingBytes(),
+            "ferry-client-sidecar");
     client = FerryClient.connect(clientConfig, registry);
     readiness.add("broker", client::isReady);
     for (String service : config.services()) {

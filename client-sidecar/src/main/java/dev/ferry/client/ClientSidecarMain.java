@@ -136,6 +136,16 @@ public final class ClientSidecarMain implements Callable<Integer> {
   int maxPending;
 
   @Option(
+      names = "--max-pending-bytes",
+      paramLabel = "SIZE",
+      defaultValue = "256MiB",
+      converter = Cli.SizeConverter.class,
+      description =
+          "Request bytes held by requests waiting for replies; beyond it 503 overloaded (default:"
+              + " ${DEFAULT-VALUE}).")
+  long maxPendingBytes;
+
+  @Option(
       names = "--idle-timeout",
       paramLabel = "DURATION",
       defaultValue = "60s",
@@ -203,6 +213,7 @@ public final class ClientSidecarMain implements Callable<Integer> {
         maxBodySize,
         maxHeaderSize,
         maxPending,
+        maxPendingBytes,
         idleTimeout,
         drainTimeout);
   }

@@ -107,7 +107,7 @@ public final class FerryClient implements Caller, AutoCloseable {
             });
     try {
       Connection connection = connector.connect();
-      PendingCalls pending = new PendingCalls(config.maxPending(), timer);
+      PendingCalls pending = new PendingCalls(config.maxPending(), config.maxPendingBytes(), timer);
       StreamRegistry streams = new StreamRegistry();
       ReplyConsumer replies = new ReplyConsumer(connection, Ids.random128(), pending, streams);
       replies.start();
@@ -151,12 +151,13 @@ public final class FerryClient implements Caller, AutoCloseable {
       return CompletableFuture.completedFuture(
           ResponseEnvelope.ofError(correlationId, refusal, refusalDetail(refusal), -1));
     }
-    PendingCall pendingCall = pending.register(correlationId, call.service(), timeoutMillis);
+    PendingCall pendingCall =
+        pending.register(correlationId, call.service(), timeoutMillis, call.body().length);
     if (pendingCall == null) {
       metrics.refused(call.service(), FerryError.OVERLOADED);
       return CompletableFuture.completedFuture(
           ResponseEnvelope.ofError(
-              correlationId, FerryError.OVERLOADED, "too many pending requests", -1));
+              correlationId, FerryError.OVERLOADED, "too many pending requests or bytes", -1));
     }
     long now = System.currentTimeMillis();
     RequestEnvelope request =

@@ -12,13 +12,28 @@ import java.time.Duration;
  * @param queueType the type the client declares request queues with when they do not exist yet
  * @param maxPending calls waiting for a reply at once; beyond it calls fail at once with {@code
  *     overloaded}
+ * @param maxPendingBytes bytes of request bodies waiting for replies at once; beyond it calls fail
+ *     at once with {@code overloaded}
  * @param connectionName how the connection appears in the broker's management UI
  */
 public record FerryClientConfig(
-    String amqpUri, QueueType queueType, int maxPending, String connectionName) {
+    String amqpUri,
+    QueueType queueType,
+    int maxPending,
+    long maxPendingBytes,
+    String connectionName) {
 
   /** The default maximum of pending calls. */
   public static final int DEFAULT_MAX_PENDING = 10_000;
+
+  /** The default maximum of request bytes held by pending calls: 256 MiB. */
+  public static final long DEFAULT_MAX_PENDING_BYTES = 256L * 1024 * 1024;
+
+  /** With the default byte bound. */
+  public FerryClientConfig(
+      String amqpUri, QueueType queueType, int maxPending, String connectionName) {
+    this(amqpUri, queueType, maxPending, DEFAULT_MAX_PENDING_BYTES, connectionName);
+  }
 
   public FerryClientConfig {
     requireNonNull(amqpUri, "amqpUri");
@@ -26,6 +41,10 @@ public record FerryClientConfig(
     requireNonNull(connectionName, "connectionName");
     if (maxPending <= 0) {
       throw new IllegalArgumentException("maxPending: " + maxPending + " (expected: > 0)");
+    }
+    if (maxPendingBytes <= 0) {
+      throw new IllegalArgumentException(
+          "maxPendingBytes: " + maxPendingBytes + " (expected: > 0)");
     }
   }
 

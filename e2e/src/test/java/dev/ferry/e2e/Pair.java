@@ -34,9 +34,9 @@ final class Pair implements AutoCloseable {
     return client;
   }
 
+  /** A client sidecar; a flag in {@code extra} replaces its default (e.g. {@code --amqp-uri}). */
   ClientSidecar client(String... extra) throws Exception {
-    List<String> args = new ArrayList<>(clientArgs());
-    args.addAll(List.of(extra));
+    List<String> args = overriding(clientArgs(), extra);
     ClientSidecar client = ClientSidecarMain.start(args.toArray(String[]::new));
     started.add(client);
     return client;
@@ -85,10 +85,24 @@ final class Pair implements AutoCloseable {
                 "classic",
                 "--drain-timeout",
                 "5s"));
-    args.addAll(List.of(upstreamAndExtra));
+    args = overriding(args, upstreamAndExtra);
     ServerSidecar server = ServerSidecarMain.start(args.toArray(String[]::new));
     started.add(server);
     return server;
+  }
+
+  /** {@code defaults} (flag-value pairs) without the flags {@code extra} sets, then {@code extra}. */
+  private static List<String> overriding(List<String> defaults, String... extra) {
+    List<String> given = List.of(extra);
+    List<String> args = new ArrayList<>();
+    for (int i = 0; i < defaults.size(); i += 2) {
+      if (!given.contains(defaults.get(i))) {
+        args.add(defaults.get(i));
+        args.add(defaults.get(i + 1));
+      }
+    }
+    args.addAll(given);
+    return args;
   }
 
   @Override

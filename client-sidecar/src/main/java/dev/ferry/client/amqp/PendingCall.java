@@ -11,14 +11,17 @@ import java.util.concurrent.ScheduledFuture;
  */
 public final class PendingCall implements RequestPublisher.Outcome {
   private final PendingCalls calls;
+  private final long bodyBytes;
   private final String correlationId;
   private final String service;
   private final long startNanos;
   private final CompletableFuture<ResponseEnvelope> future = new CompletableFuture<>();
   private volatile ScheduledFuture<?> timeout;
 
-  PendingCall(PendingCalls calls, String correlationId, String service, long startNanos) {
+  PendingCall(
+      PendingCalls calls, String correlationId, String service, long startNanos, long bodyBytes) {
     this.calls = calls;
+    this.bodyBytes = bodyBytes;
     this.correlationId = correlationId;
     this.service = service;
     this.startNanos = startNanos;
@@ -26,6 +29,10 @@ public final class PendingCall implements RequestPublisher.Outcome {
 
   public String correlationId() {
     return correlationId;
+  }
+
+  long bodyBytes() {
+    return bodyBytes;
   }
 
   public String service() {

@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The calls waiting for a reply, by correlation id, with a bound on how many may wait. Each call
@@ -17,24 +18,45 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PendingCalls {
   private final Map<String, PendingCall> calls = new ConcurrentHashMap<>();
   private final AtomicInteger size = new AtomicInteger();
+  private final AtomicLong bytes = new AtomicLong();
   private final int max;
+  private final long maxBytes;
   private final ScheduledExecutorService timer;
 
   public PendingCalls(int max, ScheduledExecutorService timer) {
+    this(max, Long.MAX_VALUE, timer);
+  }
+
+  /** At most {@code max} calls and {@code maxBytes} of request bodies wait at once. */
+  public PendingCalls(int max, long maxBytes, ScheduledExecutorService timer) {
     this.max = max;
+    this.maxBytes = maxBytes;
     this.timer = timer;
   }
 
-  /**
-   * Registers a new call that times out after {@code timeoutMillis}; returns {@code null} when
-   * {@code max} calls are already waiting.
-   */
+  /** Registers a call without a body; see {@link #register(String, String, long, long)}. */
   public PendingCall register(String correlationId, String service, long timeoutMillis) {
+    return register(correlationId, service, timeoutMillis, 0);
+  }
+
+  /**
+   * Registers a new call, holding {@code bodyBytes}, that times out after {@code timeoutMillis};
+   * returns {@code null} when {@code max} calls, or {@code maxBytes} of bodies, are already waiting
+   * (a single call larger than the byte bound is still let through when nothing waits).
+   */
+  public PendingCall register(
+      String correlationId, String service, long timeoutMillis, long bodyBytes) {
     if (size.incrementAndGet() > max) {
       size.decrementAndGet();
       return null;
     }
-    PendingCall call = new PendingCall(this, correlationId, service, System.nanoTime());
+    long held = bytes.addAndGet(bodyBytes);
+    if (held > maxBytes && held != bodyBytes) {
+      bytes.addAndGet(-bodyBytes);
+      size.decrementAndGet();
+      return null;
+    }
+    PendingCall call = new PendingCall(this, correlationId, service, System.nanoTime(), bodyBytes);
     calls.put(correlationId, call);
     try {
       call.timeout(
@@ -62,6 +84,7 @@ public final class PendingCalls {
       return false;
     }
     call.complete(response); // Before the count drops, so a drain sees the response handed over.
+    bytes.addAndGet(-call.bodyBytes());
     if (size.decrementAndGet() == 0) {
       synchronized (this) {
         notifyAll();
@@ -93,6 +116,11 @@ public final class PendingCalls {
     for (String correlationId : new ArrayList<>(calls.keySet())) {
       fail(correlationId, error, detail);
     }
+  }
+
+  /** Bytes of request bodies held by waiting calls. */
+  public long bytes() {
+    return bytes.get();
   }
 
   public int size() {

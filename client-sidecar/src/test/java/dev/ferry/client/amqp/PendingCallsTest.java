@@ -59,6 +59,28 @@ class PendingCallsTest {
   }
 
   @Test
+  void refusesRegistrationBeyondTheByteBoundUntilBytesAreReleased() {
+    PendingCalls bounded = new PendingCalls(100, 1000, timer);
+    assertThat(bounded.register("c-1", "echo", LONG_TIMEOUT_MILLIS, 600)).isNotNull();
+
+    assertThat(bounded.register("c-2", "echo", LONG_TIMEOUT_MILLIS, 600)).isNull();
+    assertThat(bounded.bytes()).isEqualTo(600);
+    assertThat(bounded.size()).isEqualTo(1);
+
+    bounded.complete("c-1", reply("c-1", 200));
+    assertThat(bounded.bytes()).isZero();
+    assertThat(bounded.register("c-2", "echo", LONG_TIMEOUT_MILLIS, 600)).isNotNull();
+  }
+
+  @Test
+  void letsOneCallLargerThanTheByteBoundThroughWhenNothingWaits() {
+    PendingCalls bounded = new PendingCalls(100, 1000, timer);
+
+    assertThat(bounded.register("c-1", "echo", LONG_TIMEOUT_MILLIS, 5000)).isNotNull();
+    assertThat(bounded.register("c-2", "echo", LONG_TIMEOUT_MILLIS, 1)).isNull();
+  }
+
+  @Test
   void refusesRegistrationBeyondMaxUntilOneLeaves() {
     assertThat(pending.register("c-1", "echo", LONG_TIMEOUT_MILLIS)).isNotNull();
     assertThat(pending.register("c-2", "echo", LONG_TIMEOUT_MILLIS)).isNotNull();

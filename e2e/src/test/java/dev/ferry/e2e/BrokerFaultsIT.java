@@ -1,0 +1,330 @@
+package dev.ferry.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.client.ClientSidecar;
+import dev.ferry.client.ClientSidecarMain;
+import dev.ferry.e2e.TaggedCalls.Outcome;
+import dev.ferry.loadtest.echo.EchoServer;
+import dev.ferry.server.ServerSidecar;
+import dev.ferry.server.ServerSidecarMain;
+import dev.ferry.testing.FaultProxy;
+import dev.ferry.testing.RabbitBroker;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Broker faults between a sidecar and RabbitMQ, made by a {@link FaultProxy} in front of one
+ * sidecar's broker connection, with requests in flight. Each test checks the invariants of {@link
+ * TaggedCalls} (one outcome per request by its deadline, never another caller's answer), that the
+ * sidecar reports not-ready while disconnected and ready again after, that new requests succeed
+ * afterwards, and that nothing is left pending.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BrokerFaultsIT {
+  private static final Logger logger = LoggerFactory.getLogger(BrokerFaultsIT.class);
+  private static final Duration DEADLINE = Duration.ofSeconds(5);
+  private static final Pattern NOTHING_PENDING =
+      Pattern.compile("(?m)^ferry_client_pending(\\{[^}]*})? 0\\.0$");
+
+  @RegisterExtension static final RabbitBroker broker = new RabbitBroker();
+  private static EchoServer echo;
+
+  @BeforeAll
+  static void startEcho() {
+    echo = EchoServer.start("127.0.0.1", 0);
+  }
+
+  @AfterAll
+  static void stopEcho() {
+    echo.close();
+  }
+
+  @Test
+  void clientRecoversFromACutWithRequestsInFlight() throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, "cut-client")) {
+      ClientSidecar client = pair.client("--amqp-uri", proxy.amqpUri(broker.uri()));
+      pair.server(echoUrl());
+      TaggedCalls calls = new TaggedCalls(client.httpPort(), "cut-client");
+      long executedBefore = echo.requests();
+      for (int i = 0; i < 50; i++) {
+        calls.send(i % 2 == 0 ? "" : "delay=500", DEADLINE);
+      }
+      await().until(() -> echo.requests() - executedBefore >= 10);
+
+      proxy.refuse();
+      proxy.cut();
+
+      awaitNotReady(client.adminPort(), "broker");
+      Outcome duringOutage = new TaggedCalls(client.httpPort(), "outage").call("", DEADLINE);
+      assertThat(duringOutage.kind()).isEqualTo("503 broker-unavailable");
+      assertThat(duringOutage.took()).isLessThan(Duration.ofSeconds(1));
+      proxy.accept();
+      awaitReady(client.adminPort());
+      List<Outcome> inFlight = calls.awaitAll();
+      logger.info("client cut: in-flight outcomes {}", TaggedCalls.tally(inFlight));
+      TaggedCalls.assertInvariants(inFlight);
+      assertAllSucceed(new TaggedCalls(client.httpPort(), "after-cut-client"), 20);
+      awaitNothingPending(client.adminPort());
+    }
+  }
+
+  @Test
+  void serverRecoversFromACutWithRequestsInFlight() throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, "cut-server")) {
+      ClientSidecar client = pair.client();
+      ServerSidecar server = pair.server(echoUrl(), "--amqp-uri", proxy.amqpUri(broker.uri()));
+      TaggedCalls calls = new TaggedCalls(client.httpPort(), "cut-server");
+      long executedBefore = echo.requests();
+      for (int i = 0; i < 40; i++) {
+        calls.send(i % 4 == 0 ? "" : "delay=500", Duration.ofSeconds(10));
+      }
+      await().until(() -> echo.requests() - executedBefore >= 8);
+
+      proxy.refuse();
+      proxy.cut();
+
+      awaitNotReady(server.adminPort(), "broker");
+      // Sent while no server sidecar is connected: it waits in the queue.
+      CompletableFuture<Outcome> duringOutage =
+          new TaggedCalls(client.httpPort(), "queued").send("", Duration.ofSeconds(30));
+      proxy.accept();
+      awaitReady(server.adminPort());
+      List<Outcome> inFlight = calls.awaitAll();
+      long executed = echo.requests() - executedBefore;
+      logger.info(
+          "server cut: in-flight outcomes {}, upstream executions {} for {} requests",
+          TaggedCalls.tally(inFlight),
+          executed,
+          inFlight.size());
+      TaggedCalls.assertInvariants(inFlight);
+      assertThat(duringOutage.get(40, TimeUnit.SECONDS).kind()).isEqualTo("200");
+      assertThat(executed)
+          .as("upstream executions: none twice (the reply cache answers redeliveries)")
+          .isLessThanOrEqualTo(inFlight.size() + 1);
+      assertAllSucceed(new TaggedCalls(client.httpPort(), "after-cut-server"), 20);
+      awaitNothingPending(client.adminPort());
+    }
+  }
+
+  @Test
+  void clientStartsWhileTheBrokerIsDownAndServesOnceItIsUp() throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, "start-client")) {
+      pair.server(echoUrl());
+      proxy.refuse();
+      int adminPort = freePort();
+      try (Background<ClientSidecar> starting =
+          Background.start(
+              "client-sidecar-start",
+              () ->
+                  ClientSidecarMain.start(
+                      "--amqp-uri",
+                      proxy.amqpUri(broker.uri()),
+                      "--service",
+                      pair.service,
+                      "--http-host",
+                      "127.0.0.1",
+                      "--http-port",
+                      "0",
+                      "--grpc-port",
+                      "0",
+                      "--admin-host",
+                      "127.0.0.1",
+                      "--admin-port",
+                      Integer.toString(adminPort),
+                      "--queue-type",
+                      "classic"))) {
+        awaitNotReady(adminPort, "started");
+        assertThat(starting.result()).isNotDone();
+
+        proxy.accept();
+
+        ClientSidecar client = starting.result().get(30, TimeUnit.SECONDS);
+        awaitReady(adminPort);
+        assertAllSucceed(new TaggedCalls(client.httpPort(), "started-client"), 5);
+        awaitNothingPending(adminPort);
+      }
+    }
+  }
+
+  @Test
+  void serverStartsWhileTheBrokerIsDownAndServesOnceItIsUp() throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, "start-server")) {
+      ClientSidecar client = pair.client();
+      proxy.refuse();
+      int adminPort = freePort();
+      try (Background<ServerSidecar> starting =
+          Background.start(
+              "server-sidecar-start",
+              () ->
+                  ServerSidecarMain.start(
+                      "--amqp-uri",
+                      proxy.amqpUri(broker.uri()),
+                      "--service",
+                      pair.service,
+                      "--upstream",
+                      echoUrl(),
+                      "--admin-host",
+                      "127.0.0.1",
+                      "--admin-port",
+                      Integer.toString(adminPort),
+                      "--queue-type",
+                      "classic",
+                      "--drain-timeout",
+                      "5s"))) {
+        awaitNotReady(adminPort, "started");
+        CompletableFuture<Outcome> queued =
+            new TaggedCalls(client.httpPort(), "before-server").send("", Duration.ofSeconds(30));
+        assertThat(starting.result()).isNotDone();
+
+        proxy.accept();
+
+        starting.result().get(30, TimeUnit.SECONDS);
+        awaitReady(adminPort);
+        assertThat(queued.get(40, TimeUnit.SECONDS).kind()).isEqualTo("200");
+        TaggedCalls.assertInvariants(List.of(queued.join()));
+        assertAllSucceed(new TaggedCalls(client.httpPort(), "started-server"), 5);
+        awaitNothingPending(client.adminPort());
+      }
+    }
+  }
+
+  /**
+   * A connection that silently stops carrying bytes is noticed by the heartbeat (the sidecars ask
+   * for 10 s, so this takes about 20 to 30 s): until then requests end with 504 by their deadline;
+   * after it the client is not-ready and refuses at once; once bytes flow again it recovers.
+   */
+  @Test
+  void clientDetectsABlackholedConnectionByHeartbeatAndRecovers() throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, "blackhole-client")) {
+      ClientSidecar client = pair.client("--amqp-uri", proxy.amqpUri(broker.uri()));
+      pair.server(echoUrl());
+      assertAllSucceed(new TaggedCalls(client.httpPort(), "before-blackhole"), 5);
+
+      proxy.blackhole();
+
+      TaggedCalls held = new TaggedCalls(client.httpPort(), "blackholed");
+      for (int i = 0; i < 10; i++) {
+        held.send("", Duration.ofSeconds(2));
+      }
+      List<Outcome> outcomes = held.awaitAll();
+      logger.info("blackhole: outcomes before detection {}", TaggedCalls.tally(outcomes));
+      TaggedCalls.assertInvariants(outcomes);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(() -> assertNotReady(client.adminPort(), "broker"));
+      assertThat(new TaggedCalls(client.httpPort(), "detected").call("", DEADLINE).kind())
+          .isEqualTo("503 broker-unavailable");
+
+      proxy.restore();
+
+      awaitReady(client.adminPort());
+      assertAllSucceed(new TaggedCalls(client.httpPort(), "after-blackhole"), 20);
+      awaitNothingPending(client.adminPort());
+    }
+  }
+
+  private static String echoUrl() {
+    return "http://127.0.0.1:" + echo.port();
+  }
+
+  private static void assertAllSucceed(TaggedCalls calls, int count) throws Exception {
+    for (int i = 0; i < count; i++) {
+      calls.send(i % 2 == 0 ? "" : "delay=50", DEADLINE);
+    }
+    List<Outcome> outcomes = calls.awaitAll();
+    TaggedCalls.assertInvariants(outcomes);
+    assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome.kind()).isEqualTo("200"));
+  }
+
+  private static void awaitNotReady(int adminPort, String failing) {
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertNotReady(adminPort, failing));
+  }
+
+  private static void assertNotReady(int adminPort, String failing) throws Exception {
+    HttpResponse<String> ready = Http.get(adminPort, "/readyz");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body()).contains(failing);
+  }
+
+  private static void awaitReady(int adminPort) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(Http.get(adminPort, "/readyz").statusCode()).isEqualTo(200));
+  }
+
+  private static void awaitNothingPending(int clientAdminPort) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(Http.get(clientAdminPort, "/metrics").body()).containsPattern(NOTHING_PENDING));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * A sidecar start that blocks (the broker is down) on a thread of its own. Closing it ends a start
+   * still waiting (the connector's retry sleep is interruptible) and closes a started sidecar.
+   */
+  private static final class Background<T extends AutoCloseable> implements AutoCloseable {
+    private final CompletableFuture<T> result = new CompletableFuture<>();
+    private final Thread thread;
+
+    private Background(String name, Callable<T> start) {
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  result.complete(start.call());
+                } catch (Throwable e) {
+                  result.completeExceptionally(e);
+                }
+              },
+              name);
+      thread.setDaemon(true);
+    }
+
+    static <T extends AutoCloseable> Background<T> start(String name, Callable<T> start) {
+      Background<T> background = new Background<>(name, start);
+      background.thread.start();
+      return background;
+    }
+
+    CompletableFuture<T> result() {
+      return result;
+    }
+
+    @Override
+    public void close() throws Exception {
+      thread.interrupt();
+      thread.join(TimeUnit.SECONDS.toMillis(30));
+      if (result.isDone() && !result.isCompletedExceptionally()) {
+        result.join().close();
+      }
+    }
+  }
+}
