@@ -93,6 +93,12 @@ final class ClientMetrics {
 
   private record Meters(Timer duration, Counter requests) {}
 
+  /** A gRPC call ended: outcome {@code ok}, {@code cancelled} or a ferry-error code. */
+  void streamEnded(String service, String outcome, long durationNanos) {
+    meters(service, outcome).duration.record(durationNanos, TimeUnit.NANOSECONDS);
+    count(service, outcome);
+  }
+
   void refused(String service, FerryError error) {
     count(service, error.code());
   }

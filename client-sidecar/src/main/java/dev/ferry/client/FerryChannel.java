@@ -69,7 +69,10 @@ public final class FerryChannel extends Channel {
   private final class Call<Q, R> extends ClientCall<Q, R> {
     private final MethodDescriptor<Q, R> method;
     private final CallOptions options;
-    private FerryStream stream;
+    private final Context context = Context.current();
+    private volatile FerryStream stream = FerryStreams.CLOSED;
+    private final Context.CancellationListener onContextCancelled =
+        cancelled -> stream.cancel("the call's context was cancelled");
 
     Call(MethodDescriptor<Q, R> method, CallOptions options) {
       this.method = method;
@@ -112,7 +115,14 @@ public final class FerryChannel extends Channel {
 
                 @Override
                 public void onMessage(byte[] message) {
-                  listener.onMessage(method.parseResponse(new ByteArrayInputStream(message)));
+                  R parsed;
+                  try {
+                    parsed = method.parseResponse(new ByteArrayInputStream(message));
+                  } catch (RuntimeException e) {
+                    stream.cancel("cannot parse the response: " + e.getMessage());
+                    return;
+                  }
+                  listener.onMessage(parsed);
                 }
 
                 @Override
@@ -122,11 +132,13 @@ public final class FerryChannel extends Channel {
 
                 @Override
                 public void onClose(GrpcStatus status, FerryError error) {
+                  context.removeListener(onContextCancelled);
                   listener.onClose(
                       Status.fromCodeValue(status.code()).withDescription(status.message()),
                       RawGrpc.metadata(status.trailers()));
                 }
               });
+      context.addListener(onContextCancelled, Runnable::run);
     }
 
     private long timeoutMillis() {

@@ -122,9 +122,10 @@ public final class FerryClient implements Caller, AutoCloseable {
               });
       publisher.start();
       connector.onRecovery(publisher::forgetDeclarations);
-      StreamCall.StreamContext streamContext =
-          new StreamCall.StreamContext(publisher, replies.queue(), streams, timer, callbacks);
       ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
+      StreamCall.StreamContext streamContext =
+          new StreamCall.StreamContext(
+              publisher, replies.queue(), streams, timer, callbacks, metrics::streamEnded);
       return new FerryClient(
           config, connector, timer, pending, publisher, replies, metrics, streams, streamContext);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -206,7 +207,8 @@ public final class FerryClient implements Caller, AutoCloseable {
             events,
             listener);
     call.open();
-    FerryError refusal = admissionError();
+    FerryError refusal =
+        streams.size() > config.maxPending() ? FerryError.OVERLOADED : admissionError();
     if (refusal != null) {
       call.fail(refusal, refusalDetail(refusal), false);
     }
@@ -224,9 +226,11 @@ public final class FerryClient implements Caller, AutoCloseable {
   }
 
   private static String refusalDetail(FerryError error) {
-    return error == FerryError.SHUTTING_DOWN
-        ? "client is shutting down"
-        : "not connected to the broker";
+    return switch (error) {
+      case SHUTTING_DOWN -> "client is shutting down";
+      case OVERLOADED -> "too many calls in progress";
+      default -> "not connected to the broker";
+    };
   }
 
   /** True when connected to the broker and consuming replies. */
@@ -255,9 +259,10 @@ public final class FerryClient implements Caller, AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    // Streams first: their cancels must still go out to the server sidecars.
+    streams.failAll(FerryError.SHUTTING_DOWN, "client closed");
     publisher.close();
     pending.failAll(FerryError.SHUTTING_DOWN, "client closed");
-    streams.failAll(FerryError.SHUTTING_DOWN, "client closed");
     replies.close();
     connector.close();
     timer.shutdownNow();

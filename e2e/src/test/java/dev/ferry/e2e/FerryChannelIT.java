@@ -16,12 +16,16 @@ import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.testing.RabbitBroker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,6 +57,50 @@ class FerryChannelIT {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
                 assertThat(e.getStatus().getDescription()).isEqualTo("gone");
               });
+    }
+  }
+
+  @Test
+  void streamsFromAClientThatSendsOnlyWhenReady() throws Exception {
+    try (TestGrpcService service = new TestGrpcService();
+        Pair pair = new Pair(broker, "libstream");
+        FerryClient ferry = FerryClient.connect(config(), new SimpleMeterRegistry())) {
+      pair.serverWith("--upstream-grpc", "127.0.0.1:" + service.port());
+      CompletableFuture<Msg> result = new CompletableFuture<>();
+      AtomicInteger sent = new AtomicInteger();
+      TestServiceGrpc.newStub(FerryChannel.to(ferry, pair.service))
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .clientStream(
+              new ClientResponseObserver<Msg, Msg>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<Msg> requests) {
+                  requests.setOnReadyHandler(
+                      () -> {
+                        while (requests.isReady() && sent.get() < 100) {
+                          sent.incrementAndGet();
+                          requests.onNext(Msg.newBuilder().setText("m").build());
+                        }
+                        if (sent.get() == 100 && sent.compareAndSet(100, 101)) {
+                          requests.onCompleted();
+                        }
+                      });
+                }
+
+                @Override
+                public void onNext(Msg msg) {
+                  result.complete(msg);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  result.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {}
+              });
+
+      assertThat(result.get(30, TimeUnit.SECONDS).getCount()).isEqualTo(100);
     }
   }
 

@@ -183,6 +183,37 @@ class GrpcThroughFerryIT {
   }
 
   @Test
+  void carriesLongClientStreamsBeyondTheCreditWindow() throws Exception {
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      texts.add("x");
+    }
+
+    Msg joined = clientStream(texts);
+
+    assertThat(joined.getCount()).isEqualTo(200);
+    assertThat(joined.getText()).hasSize(200);
+  }
+
+  @Test
+  void carriesManyBidirectionalMessagesSentWithoutWaiting() throws Exception {
+    LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
+    StreamObserver<Msg> requests =
+        TestServiceGrpc.newStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .bidi(observer(received));
+    for (int i = 0; i < 150; i++) {
+      requests.onNext(Msg.newBuilder().setText("b" + i).build());
+    }
+    requests.onCompleted();
+
+    for (int i = 0; i < 150; i++) {
+      assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("pong:b" + i);
+    }
+    assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
   void playsPingPongOnOneBidirectionalCall() throws Exception {
     LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
     StreamObserver<Msg> requests =

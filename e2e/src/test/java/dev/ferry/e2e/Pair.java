@@ -91,7 +91,9 @@ final class Pair implements AutoCloseable {
     return server;
   }
 
-  /** {@code defaults} (flag-value pairs) without the flags {@code extra} sets, then {@code extra}. */
+  /**
+   * {@code defaults} (flag-value pairs) without the flags {@code extra} sets, then {@code extra}.
+   */
   private static List<String> overriding(List<String> defaults, String... extra) {
     List<String> given = List.of(extra);
     List<String> args = new ArrayList<>();

@@ -64,8 +64,15 @@ final class TaggedCalls {
     this.name = name;
   }
 
-  /** Sends a GET with its own token and {@code query} (may be empty), due within {@code deadline}. */
+  /**
+   * Sends a GET with its own token and {@code query} (may be empty), due within {@code deadline}.
+   */
   CompletableFuture<Outcome> send(String query, Duration deadline) {
+    return send(query, deadline, null);
+  }
+
+  /** Sends a POST of {@code body} (the echo sends it back), or a GET when it is null. */
+  CompletableFuture<Outcome> send(String query, Duration deadline, byte[] body) {
     String target =
         "/"
             + name
@@ -78,6 +85,11 @@ final class TaggedCalls {
         Http.request(port, target)
             .timeout(deadline.plus(GRACE))
             .header("ferry-timeout", deadline.toMillis() + "ms")
+            .method(
+                body == null ? "GET" : "POST",
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
     long started = System.nanoTime();
     CompletableFuture<Outcome> outcome =

@@ -9,23 +9,28 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy in this process for putting faults between a sidecar and the broker: listens on
  * {@code 127.0.0.1} (a free port) and forwards each connection to a target {@code host:port}, with
- * blocking sockets and one thread per direction.
+ * blocking sockets and two threads per direction (one reads, one writes).
  *
  * <ul>
  *   <li>{@link #cut()} resets every proxied connection at once (both sides), as a network cut or a
  *       broker crash would; new connections are still accepted.
  *   <li>{@link #blackhole()} stops forwarding bytes in both directions without closing anything, so
  *       that heartbeats time out; {@link #restore()} resumes. Bytes, and the end of a stream, are
- *       held rather than dropped, so a connection that survives a blackhole stays intact.
+ *       held rather than dropped (up to 4 MiB per direction and connection), so a connection that
+ *       survives a blackhole stays intact; {@link #heldBytes()} tells how much is held.
  *   <li>{@link #refuse()} makes the proxy look like a broker that is down: new connections are
  *       accepted and reset at once (the listening port stays the same, so the sidecar's URI does
  *       too); {@link #accept()} ends that. Open connections are not touched: {@code refuse()} then
@@ -46,6 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FaultProxy implements AutoCloseable {
   private static final int BUFFER = 16 * 1024;
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+  private static final int MAX_HELD_CHUNKS = 256; // At most 4 MiB per direction and connection.
+  private static final byte[] END = new byte[0];
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
@@ -97,6 +104,19 @@ public final class FaultProxy implements AutoCloseable {
     return listener.getLocalPort();
   }
 
+  /**
+   * Bytes read from one side and not yet written to the other: while blackholed, everything the
+   * peers sent since (e.g. publishes that will never be confirmed, or deliveries that will never
+   * arrive). Bytes held by a connection that is then cut are dropped, and no longer counted.
+   */
+  public long heldBytes() {
+    long total = 0;
+    for (Link link : links) {
+      total += link.held.get();
+    }
+    return total;
+  }
+
   /** Connections proxied now (accepted and not closed yet). */
   public int connections() {
     return links.size();
@@ -142,7 +162,7 @@ public final class FaultProxy implements AutoCloseable {
     }
     closeQuietly(listener);
     cut();
-    restore(); // Wakes held pumps; their links are closed, so they end.
+    restore(); // Wakes held writers; their links are closed, so they end.
   }
 
   private void acceptLoop() {
@@ -177,12 +197,17 @@ public final class FaultProxy implements AutoCloseable {
     return !link.closed.get();
   }
 
-  /** One proxied connection: the caller's socket, the target's, and a thread per direction. */
+  /**
+   * One proxied connection: the caller's socket, the target's, and per direction a reader (which
+   * keeps reading, so that what a peer sent is counted as held at once) and a writer (which waits
+   * while the proxy is blackholed).
+   */
   private final class Link {
     final Socket caller;
     final Socket callee = new Socket();
     final int id;
     final AtomicBoolean closed = new AtomicBoolean();
+    final AtomicLong held = new AtomicLong();
 
     Link(Socket caller, int id) {
       this.caller = caller;
@@ -190,12 +215,16 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     void start() {
-      Thread up = new Thread(this::connectAndPump, "fault-proxy-" + port() + "-up-" + id);
-      up.setDaemon(true);
-      up.start();
+      thread("connect", this::connectAndPump);
     }
 
-    /** Connects to the target, then pumps caller → target here and target → caller on another. */
+    private void thread(String role, Runnable body) {
+      Thread thread = new Thread(body, "fault-proxy-" + port() + "-" + id + "-" + role);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** Connects to the target, then starts both directions. */
     private void connectAndPump() {
       try {
         callee.connect(target, CONNECT_TIMEOUT_MILLIS);
@@ -203,37 +232,54 @@ public final class FaultProxy implements AutoCloseable {
         close(); // The target is down: so is the proxied connection.
         return;
       }
-      Thread down =
-          new Thread(() -> pump(callee, caller), "fault-proxy-" + port() + "-down-" + id);
-      down.setDaemon(true);
-      down.start();
-      pump(caller, callee);
+      BlockingQueue<byte[]> up = new ArrayBlockingQueue<>(MAX_HELD_CHUNKS);
+      BlockingQueue<byte[]> down = new ArrayBlockingQueue<>(MAX_HELD_CHUNKS);
+      thread("up-read", () -> read(caller, up));
+      thread("up-write", () -> write(up, callee));
+      thread("down-read", () -> read(callee, down));
+      thread("down-write", () -> write(down, caller));
     }
 
-    /**
-     * Copies {@code from} to {@code to} until either ends; each chunk (and the end) waits while
-     * the proxy is blackholed. The end of one direction ends the connection.
-     */
-    private void pump(Socket from, Socket to) {
+    /** Reads {@code from} into {@code chunks} until it ends, then queues {@link #END}. */
+    private void read(Socket from, BlockingQueue<byte[]> chunks) {
       byte[] buffer = new byte[BUFFER];
       try {
         InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
         int n;
         while ((n = in.read(buffer)) >= 0) {
-          if (!awaitForwarding(this)) {
+          held.addAndGet(n);
+          chunks.put(Arrays.copyOf(buffer, n)); // Waits when MAX_HELD_CHUNKS are held.
+        }
+      } catch (IOException e) {
+        // Reset by the peer, or closed by cut(): the end, held like any byte.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (!chunks.offer(END)) {
+        close(); // Full: its writer may be held, so end the connection here.
+      }
+    }
+
+    /** Writes what {@code chunks} holds to {@code to}, waiting while blackholed; ends at END. */
+    private void write(BlockingQueue<byte[]> chunks, Socket to) {
+      try {
+        OutputStream out = to.getOutputStream();
+        while (true) {
+          byte[] chunk = chunks.take();
+          if (!awaitForwarding(this) || chunk == END) {
             return;
           }
-          out.write(buffer, 0, n);
+          out.write(chunk);
           out.flush();
+          held.addAndGet(-chunk.length);
         }
-        awaitForwarding(this);
       } catch (IOException e) {
-        // Reset by a peer or closed by cut(): the connection ends.
+        // The peer is gone: the connection ends.
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
         close();
+        chunks.clear(); // Nothing of it will be forwarded any more.
       }
     }
 
@@ -244,7 +290,7 @@ public final class FaultProxy implements AutoCloseable {
         reset(callee);
         links.remove(this);
         synchronized (gate) {
-          gate.notifyAll(); // Its pumps may be held.
+          gate.notifyAll(); // Its writers may be held.
         }
       }
     }

@@ -76,9 +76,18 @@ public final class ReplyConsumer implements AutoCloseable {
       super(channel);
     }
 
+    /** Never throws: amqp-client would close the channel, and every call with it. */
     @Override
     public void handleDelivery(
         String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+      try {
+        deliver(properties, body);
+      } catch (RuntimeException e) {
+        logger.warn("handling a reply failed correlationId={}", properties.getCorrelationId(), e);
+      }
+    }
+
+    private void deliver(AMQP.BasicProperties properties, byte[] body) {
       if (GrpcCodec.TYPE_FRAME.equals(properties.getType())) {
         frame(properties, body);
         return;

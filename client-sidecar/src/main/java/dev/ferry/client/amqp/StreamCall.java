@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * While the call goes on, the client pings its call address: a ping the broker returns means the
  * server sidecar is gone, and the call fails with UNAVAILABLE.
  *
- * <p>State is guarded by {@code this}; listener events run on a serial executor, outside the lock.
+ * <p>State is guarded by {@code this}. Listener events are queued, in order, on a serial executor
+ * over the caller's executor; with a direct executor they run inline (under this lock), so such a
+ * listener must not block.
  */
 public final class StreamCall implements FerryStream {
   private static final Logger logger = LoggerFactory.getLogger(StreamCall.class);
@@ -44,6 +46,7 @@ public final class StreamCall implements FerryStream {
 
   private final StreamContext context;
   private final String callId = Ids.random128();
+  private final long startNanos = System.nanoTime();
   private final String service;
   private final String method;
   private final List<Header> metadata;
@@ -76,7 +79,13 @@ public final class StreamCall implements FerryStream {
       String replyQueue,
       StreamRegistry registry,
       ScheduledExecutorService timer,
-      ExecutorService callbacks) {}
+      ExecutorService callbacks,
+      Outcomes outcomes) {}
+
+  /** Hears how each call ended: {@code ok}, {@code cancelled} or a ferry-error code. */
+  public interface Outcomes {
+    void ended(String service, String outcome, long durationNanos);
+  }
 
   public StreamCall(
       StreamContext context,
@@ -97,7 +106,10 @@ public final class StreamCall implements FerryStream {
     this.events = new SerialExecutor(events == null ? context.callbacks() : events);
   }
 
-  /** Registers the call and arms its deadline; nothing is published until the first message. */
+  /**
+   * Registers the call and arms its deadline; nothing is published until the first message. The
+   * call is ready for that message at once ({@link FerryStreamListener#onReady}).
+   */
   public void open() {
     context.registry().add(callId, this);
     long timeout = Math.max(1, deadlineMillis - System.currentTimeMillis());
@@ -109,6 +121,7 @@ public final class StreamCall implements FerryStream {
                   () -> fail(FerryError.TIMEOUT, "no answer within " + timeout + " ms", true),
                   timeout,
                   TimeUnit.MILLISECONDS);
+      signalReadyLocked();
     }
   }
 
@@ -128,10 +141,11 @@ public final class StreamCall implements FerryStream {
     if (!started) {
       startLocked(false);
     }
-    if (sendCredit > 0) {
-      sendCredit--;
-    }
-    sendFrame(GrpcFrame.of(callId, 0).withMessage(message));
+    // Held here beyond the server's credit: a sender that ignores isReady() buffers in its own
+    // process, never in the server sidecar.
+    outbox.add(GrpcFrame.of(callId, 0).withMessage(message));
+    flushOutboxLocked();
+    signalReadyLocked();
   }
 
   @Override
@@ -143,14 +157,17 @@ public final class StreamCall implements FerryStream {
     if (!started) {
       startLocked(true);
     } else {
-      sendFrame(GrpcFrame.of(callId, 0).withHalfClose());
+      outbox.add(GrpcFrame.of(callId, 0).withHalfClose());
+      flushOutboxLocked();
     }
+    signalReadyLocked();
   }
 
   @Override
   public synchronized void flush() {
     if (!closed && !started && !singleRequest && firstMessage != null) {
       startLocked(false);
+      signalReadyLocked();
     }
   }
 
@@ -206,13 +223,21 @@ public final class StreamCall implements FerryStream {
                 outcome()));
   }
 
-  /** Sends a client frame now, or once the call address is known. */
-  private void sendFrame(GrpcFrame frame) {
-    if (address == null) {
-      outbox.add(frame);
-      return;
+  /**
+   * Sends what waits in the outbox, in order, as far as the call address is known and, for
+   * messages, the server has granted credit.
+   */
+  private void flushOutboxLocked() {
+    while (address != null && !closed && !outbox.isEmpty()) {
+      GrpcFrame next = outbox.peek();
+      if (next.message() != null) {
+        if (sendCredit <= 0) {
+          return;
+        }
+        sendCredit--;
+      }
+      publishLocked(outbox.poll());
     }
-    publishLocked(frame);
   }
 
   private void publishLocked(GrpcFrame frame) {
@@ -275,20 +300,21 @@ public final class StreamCall implements FerryStream {
   }
 
   private void acceptLocked(GrpcFrame frame) {
+    sendCredit += frame.credit();
     if (frame.callAddress() != null && address == null) {
       address = frame.callAddress();
-      while (!outbox.isEmpty()) {
-        publishLocked(outbox.poll());
-      }
       ping =
           context
               .timer()
               .scheduleWithFixedDelay(this::ping, PING_MILLIS, PING_MILLIS, TimeUnit.MILLISECONDS);
     }
-    sendCredit += frame.credit();
+    flushOutboxLocked();
+    if (closed) {
+      return; // A publish failed at once and ended the call.
+    }
     if (frame.headers() != null) {
       List<Header> headers = frame.headers();
-      events.execute(() -> listener.onHeaders(headers));
+      emit(() -> listener.onHeaders(headers));
     }
     if (frame.message() != null) {
       inbox.add(frame.message());
@@ -307,7 +333,7 @@ public final class StreamCall implements FerryStream {
       byte[] message = inbox.poll();
       demand--;
       deliveredSinceGrant++;
-      events.execute(() -> listener.onMessage(message));
+      emit(() -> listener.onMessage(message));
     }
     if (finalStatus != null && inbox.isEmpty()) {
       finishLocked(finalStatus, finalError);
@@ -319,12 +345,20 @@ public final class StreamCall implements FerryStream {
     }
   }
 
+  /** Tells the listener when the call turns ready for another message (false to true). */
   private void signalReadyLocked() {
     boolean ready = isReady();
     if (ready && !wasReady) {
-      events.execute(listener::onReady);
+      emit(listener::onReady);
     }
     wasReady = ready;
+  }
+
+  /** Queues a listener event, unless the call has ended: onClose is always the last event. */
+  private void emit(Runnable event) {
+    if (!closed) {
+      events.execute(event);
+    }
   }
 
   private void ping() {
@@ -398,6 +432,8 @@ public final class StreamCall implements FerryStream {
       ping.cancel(false);
     }
     context.registry().remove(callId);
+    String outcome = error != null ? error.code() : status.code() == CANCELLED ? "cancelled" : "ok";
+    context.outcomes().ended(service, outcome, System.nanoTime() - startNanos);
     events.execute(() -> listener.onClose(status, error));
   }
 

@@ -78,7 +78,9 @@ public record Routes(
 
   /** The service for gRPC service {@code serviceName} ({@code pkg.Service}); null when none. */
   public String forGrpc(String serviceName) {
-    return grpcServices.getOrDefault(serviceName, defaultService);
+    return serviceName == null
+        ? defaultService
+        : grpcServices.getOrDefault(serviceName, defaultService);
   }
 
   /** The service for an HTTP request to {@code host} (may carry a port) and {@code target}. */
