@@ -1,5 +1,9 @@
 package dev.ferry.e2e;
 
+import static dev.ferry.e2e.AdminProbes.assertNotReady;
+import static dev.ferry.e2e.AdminProbes.awaitNotReady;
+import static dev.ferry.e2e.AdminProbes.awaitNothingPending;
+import static dev.ferry.e2e.AdminProbes.awaitReady;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,13 +17,10 @@ import dev.ferry.testing.FaultProxy;
 import dev.ferry.testing.RabbitBroker;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
@@ -30,19 +31,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Broker faults between a sidecar and RabbitMQ, made by a {@link FaultProxy} in front of one
+ * Broker faults between one sidecar and RabbitMQ, made by a {@link FaultProxy} in front of that
  * sidecar's broker connection, with requests in flight. Each test checks the invariants of {@link
- * TaggedCalls} (one outcome per request by its deadline, never another caller's answer), that the
- * sidecar reports not-ready while disconnected and ready again after, that new requests succeed
- * afterwards, and that nothing is left pending.
+ * TaggedCalls} (exactly one outcome per request by its deadline, never another caller's answer),
+ * that the sidecar reports not-ready while disconnected and ready again after, that new requests
+ * succeed afterwards, that nothing is left pending, and that the closed sidecars leave no broker
+ * connection behind. Two disabled tests state what issue 4 asks beyond that and does not hold yet.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BrokerFaultsIT {
   private static final Logger logger = LoggerFactory.getLogger(BrokerFaultsIT.class);
   private static final Duration DEADLINE = Duration.ofSeconds(5);
+
+  /** Request and echoed reply bodies large enough for the proxy's held bytes to count them. */
   private static final byte[] BODY = new byte[4096];
-  private static final Pattern NOTHING_PENDING =
-      Pattern.compile("(?m)^ferry_client_pending(\\{[^}]*})? 0\\.0$");
 
   @RegisterExtension static final RabbitBroker broker = new RabbitBroker();
   private static EchoServer echo;
@@ -70,7 +72,7 @@ class BrokerFaultsIT {
       }
       await().until(() -> echo.requests() - executedBefore >= 10);
 
-      proxy.refuse();
+      proxy.refuse(); // The broker is away until accept(): long enough to see it.
       proxy.cut();
 
       awaitNotReady(client.adminPort(), "broker");
@@ -84,6 +86,7 @@ class BrokerFaultsIT {
       TaggedCalls.assertInvariants(inFlight);
       assertAllSucceed(new TaggedCalls(client.httpPort(), "after-cut-client"), 20);
       awaitNothingPending(client.adminPort());
+      assertNoConnectionLeft(pair, proxy);
     }
   }
 
@@ -121,70 +124,6 @@ class BrokerFaultsIT {
     assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome.kind()).isEqualTo("200"));
   }
 
-  /**
-   * Blackholes the client's connection, sends requests (each publish carries a 4 KiB body, so the
-   * proxy can tell when all are published), then cuts it: the broker never saw them, the client
-   * never had them confirmed. Returns their outcomes after the client has reconnected.
-   */
-  private List<Outcome> cutWhileRequestsAreUnconfirmed(String hint) throws Exception {
-    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
-        Pair pair = new Pair(broker, hint)) {
-      ClientSidecar client = pair.client("--amqp-uri", proxy.amqpUri(broker.uri()));
-      pair.server(echoUrl());
-      assertAllSucceed(new TaggedCalls(client.httpPort(), "before-" + hint), 2);
-      TaggedCalls calls = new TaggedCalls(client.httpPort(), hint);
-
-      proxy.blackhole();
-      for (int i = 0; i < 10; i++) {
-        calls.send("", DEADLINE, BODY);
-      }
-      await().until(() -> proxy.heldBytes() >= 10L * BODY.length);
-      proxy.cut();
-      proxy.restore();
-
-      awaitReady(client.adminPort());
-      List<Outcome> outcomes = calls.awaitAll();
-      logger.info("unconfirmed requests cut: outcomes {}", TaggedCalls.tally(outcomes));
-      TaggedCalls.assertInvariants(outcomes);
-      assertAllSucceed(new TaggedCalls(client.httpPort(), "after-" + hint), 5);
-      awaitNothingPending(client.adminPort());
-      return outcomes;
-    }
-  }
-
-  /**
-   * Sends requests, waits until the service has them all, blackholes the client's connection so
-   * that their replies (4 KiB bodies each) get stuck between broker and client, then cuts it.
-   * Returns their outcomes after the client has reconnected.
-   */
-  private List<Outcome> cutWhileRepliesAreOnTheirWay(String hint) throws Exception {
-    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
-        Pair pair = new Pair(broker, hint)) {
-      ClientSidecar client = pair.client("--amqp-uri", proxy.amqpUri(broker.uri()));
-      pair.server(echoUrl());
-      assertAllSucceed(new TaggedCalls(client.httpPort(), "before-" + hint), 2);
-      TaggedCalls calls = new TaggedCalls(client.httpPort(), hint);
-      long executedBefore = echo.requests();
-      for (int i = 0; i < 5; i++) {
-        calls.send("delay=300", DEADLINE, BODY);
-      }
-      await().until(() -> echo.requests() - executedBefore == 5);
-
-      proxy.blackhole();
-      await().until(() -> proxy.heldBytes() >= 5L * BODY.length);
-      proxy.cut();
-      proxy.restore();
-
-      awaitReady(client.adminPort());
-      List<Outcome> outcomes = calls.awaitAll();
-      logger.info("replies on their way cut: outcomes {}", TaggedCalls.tally(outcomes));
-      TaggedCalls.assertInvariants(outcomes);
-      assertAllSucceed(new TaggedCalls(client.httpPort(), "after-" + hint), 5);
-      awaitNothingPending(client.adminPort());
-      return outcomes;
-    }
-  }
-
   @Test
   void serverRecoversFromACutWithRequestsInFlight() throws Exception {
     try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
@@ -213,14 +152,17 @@ class BrokerFaultsIT {
           "server cut: in-flight outcomes {}, upstream executions {} for {} requests",
           TaggedCalls.tally(inFlight),
           executed,
-          inFlight.size());
+          inFlight.size() + 1);
       TaggedCalls.assertInvariants(inFlight);
-      assertThat(duringOutage.get(40, TimeUnit.SECONDS).kind()).isEqualTo("200");
+      Outcome queued = duringOutage.get(40, TimeUnit.SECONDS);
+      TaggedCalls.assertInvariants(List.of(queued));
+      assertThat(queued.kind()).isEqualTo("200");
       assertThat(executed)
           .as("upstream executions: none twice (the reply cache answers redeliveries)")
           .isLessThanOrEqualTo(inFlight.size() + 1);
       assertAllSucceed(new TaggedCalls(client.httpPort(), "after-cut-server"), 20);
       awaitNothingPending(client.adminPort());
+      assertNoConnectionLeft(pair, proxy);
     }
   }
 
@@ -231,8 +173,8 @@ class BrokerFaultsIT {
       pair.server(echoUrl());
       proxy.refuse();
       int adminPort = freePort();
-      try (Background<ClientSidecar> starting =
-          Background.start(
+      try (BackgroundStart<ClientSidecar> starting =
+          BackgroundStart.start(
               "client-sidecar-start",
               () ->
                   ClientSidecarMain.start(
@@ -261,6 +203,8 @@ class BrokerFaultsIT {
         awaitReady(adminPort);
         assertAllSucceed(new TaggedCalls(client.httpPort(), "started-client"), 5);
         awaitNothingPending(adminPort);
+        starting.close();
+        await().until(() -> proxy.connections() == 0);
       }
     }
   }
@@ -272,8 +216,8 @@ class BrokerFaultsIT {
       ClientSidecar client = pair.client();
       proxy.refuse();
       int adminPort = freePort();
-      try (Background<ServerSidecar> starting =
-          Background.start(
+      try (BackgroundStart<ServerSidecar> starting =
+          BackgroundStart.start(
               "server-sidecar-start",
               () ->
                   ServerSidecarMain.start(
@@ -292,6 +236,7 @@ class BrokerFaultsIT {
                       "--drain-timeout",
                       "5s"))) {
         awaitNotReady(adminPort, "started");
+        // Sent before any server sidecar is connected: it waits in the queue.
         CompletableFuture<Outcome> queued =
             new TaggedCalls(client.httpPort(), "before-server").send("", Duration.ofSeconds(30));
         assertThat(starting.result()).isNotDone();
@@ -300,18 +245,21 @@ class BrokerFaultsIT {
 
         starting.result().get(30, TimeUnit.SECONDS);
         awaitReady(adminPort);
-        assertThat(queued.get(40, TimeUnit.SECONDS).kind()).isEqualTo("200");
-        TaggedCalls.assertInvariants(List.of(queued.join()));
+        TaggedCalls.assertInvariants(List.of(queued.get(40, TimeUnit.SECONDS)));
+        assertThat(queued.join().kind()).isEqualTo("200");
         assertAllSucceed(new TaggedCalls(client.httpPort(), "started-server"), 5);
         awaitNothingPending(client.adminPort());
+        starting.close();
+        await().until(() -> proxy.connections() == 0);
       }
     }
   }
 
   /**
-   * A connection that silently stops carrying bytes is noticed by the heartbeat (the sidecars ask
-   * for 10 s, so this takes about 20 to 30 s): until then requests end with 504 by their deadline;
-   * after it the client is not-ready and refuses at once; once bytes flow again it recovers.
+   * A connection that silently stops carrying bytes is noticed by the heartbeat only (the sidecars
+   * ask for 10 s, so this takes 20 to 30 s): until then the client stays ready and requests end
+   * with 504 at their deadline; after it, it is not-ready and refuses at once; once bytes flow
+   * again, it recovers.
    */
   @Test
   void clientDetectsABlackholedConnectionByHeartbeatAndRecovers() throws Exception {
@@ -341,7 +289,74 @@ class BrokerFaultsIT {
       awaitReady(client.adminPort());
       assertAllSucceed(new TaggedCalls(client.httpPort(), "after-blackhole"), 20);
       awaitNothingPending(client.adminPort());
+      assertNoConnectionLeft(pair, proxy);
     }
+  }
+
+  /**
+   * Blackholes the client's connection, sends requests (each publish carries a 4 KiB body, so the
+   * proxy can tell when all are published), then cuts it: the broker never saw them, the client
+   * never had them confirmed. Returns their outcomes after the client has reconnected.
+   */
+  private List<Outcome> cutWhileRequestsAreUnconfirmed(String hint) throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, hint)) {
+      ClientSidecar client = pair.client("--amqp-uri", proxy.amqpUri(broker.uri()));
+      pair.server(echoUrl());
+      assertAllSucceed(new TaggedCalls(client.httpPort(), "before-" + hint), 2);
+      TaggedCalls calls = new TaggedCalls(client.httpPort(), hint);
+
+      proxy.blackhole();
+      for (int i = 0; i < 10; i++) {
+        calls.send("", DEADLINE, BODY);
+      }
+      await().until(() -> proxy.heldBytes() >= 10L * BODY.length);
+      proxy.cut();
+      proxy.restore();
+
+      return outcomesAfterReconnect(calls, client, pair, proxy, "unconfirmed requests cut");
+    }
+  }
+
+  /**
+   * Sends requests, waits until the service has them all, blackholes the client's connection so
+   * that their replies (4 KiB bodies each) get stuck between broker and client, then cuts it.
+   * Returns their outcomes after the client has reconnected.
+   */
+  private List<Outcome> cutWhileRepliesAreOnTheirWay(String hint) throws Exception {
+    try (FaultProxy proxy = FaultProxy.toBroker(broker.uri());
+        Pair pair = new Pair(broker, hint)) {
+      ClientSidecar client = pair.client("--amqp-uri", proxy.amqpUri(broker.uri()));
+      pair.server(echoUrl());
+      assertAllSucceed(new TaggedCalls(client.httpPort(), "before-" + hint), 2);
+      TaggedCalls calls = new TaggedCalls(client.httpPort(), hint);
+      long executedBefore = echo.requests();
+      for (int i = 0; i < 5; i++) {
+        calls.send("delay=300", DEADLINE, BODY);
+      }
+      await().until(() -> echo.requests() - executedBefore == 5);
+
+      proxy.blackhole();
+      await().until(() -> proxy.heldBytes() >= 5L * BODY.length);
+      proxy.cut();
+      proxy.restore();
+
+      return outcomesAfterReconnect(calls, client, pair, proxy, "replies on their way cut");
+    }
+  }
+
+  /** The common end of a client cut: invariants, new requests succeed, nothing left behind. */
+  private static List<Outcome> outcomesAfterReconnect(
+      TaggedCalls calls, ClientSidecar client, Pair pair, FaultProxy proxy, String what)
+      throws Exception {
+    awaitReady(client.adminPort());
+    List<Outcome> outcomes = calls.awaitAll();
+    logger.info("{}: outcomes {}", what, TaggedCalls.tally(outcomes));
+    TaggedCalls.assertInvariants(outcomes);
+    assertAllSucceed(new TaggedCalls(client.httpPort(), "after-" + what.replace(' ', '-')), 5);
+    awaitNothingPending(client.adminPort());
+    assertNoConnectionLeft(pair, proxy);
+    return outcomes;
   }
 
   private static String echoUrl() {
@@ -357,78 +372,15 @@ class BrokerFaultsIT {
     assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome.kind()).isEqualTo("200"));
   }
 
-  private static void awaitNotReady(int adminPort, String failing) {
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertNotReady(adminPort, failing));
-  }
-
-  private static void assertNotReady(int adminPort, String failing) throws Exception {
-    HttpResponse<String> ready = Http.get(adminPort, "/readyz");
-    assertThat(ready.statusCode()).isEqualTo(503);
-    assertThat(ready.body()).contains(failing);
-  }
-
-  private static void awaitReady(int adminPort) {
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () -> assertThat(Http.get(adminPort, "/readyz").statusCode()).isEqualTo(200));
-  }
-
-  private static void awaitNothingPending(int clientAdminPort) {
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () ->
-                assertThat(Http.get(clientAdminPort, "/metrics").body())
-                    .containsPattern(NOTHING_PENDING));
+  /** Closes the sidecars: the one behind the proxy leaves no broker connection open (nor two). */
+  private static void assertNoConnectionLeft(Pair pair, FaultProxy proxy) throws Exception {
+    pair.close();
+    await().until(() -> proxy.connections() == 0);
   }
 
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
-    }
-  }
-
-  /**
-   * A sidecar start that blocks (the broker is down) on a thread of its own. Closing it ends a
-   * start still waiting (the connector's retry sleep is interruptible) and closes a started
-   * sidecar.
-   */
-  private static final class Background<T extends AutoCloseable> implements AutoCloseable {
-    private final CompletableFuture<T> result = new CompletableFuture<>();
-    private final Thread thread;
-
-    private Background(String name, Callable<T> start) {
-      thread =
-          new Thread(
-              () -> {
-                try {
-                  result.complete(start.call());
-                } catch (Throwable e) {
-                  result.completeExceptionally(e);
-                }
-              },
-              name);
-      thread.setDaemon(true);
-    }
-
-    static <T extends AutoCloseable> Background<T> start(String name, Callable<T> start) {
-      Background<T> background = new Background<>(name, start);
-      background.thread.start();
-      return background;
-    }
-
-    CompletableFuture<T> result() {
-      return result;
-    }
-
-    @Override
-    public void close() throws Exception {
-      thread.interrupt();
-      thread.join(TimeUnit.SECONDS.toMillis(30));
-      if (result.isDone() && !result.isCompletedExceptionally()) {
-        result.join().close();
-      }
     }
   }
 }

@@ -59,7 +59,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Object gate = new Object(); // Guards blackholed; pumps wait on it.
+  private final Object gate = new Object(); // Guards blackholed; held writers wait on it.
   private boolean blackholed;
   private volatile boolean refusing;
 
