@@ -122,6 +122,7 @@ public final class FerryClient implements Caller, AutoCloseable {
               });
       publisher.start();
       connector.onRecovery(publisher::forgetDeclarations);
+      connector.onRecovery(publisher::republishHeld);
       ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
       StreamCall.StreamContext streamContext =
           new StreamCall.StreamContext(

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -93,14 +92,11 @@ class BrokerFaultsIT {
   @Test
   void unconfirmedRequestsEndClearlyWhenTheClientConnectionDrops() throws Exception {
     List<Outcome> outcomes = cutWhileRequestsAreUnconfirmed("unconfirmed");
-    // Today they fail at once; issue 4 wants them published again (the disabled test below).
+    // Published again after the reconnect (the test below); a clear 503 is the fallback.
     assertThat(outcomes)
         .allSatisfy(outcome -> assertThat(outcome.kind()).isIn("200", "503 broker-unavailable"));
   }
 
-  @Disabled(
-      "bug: requests unconfirmed when the client's connection drops fail with 503"
-          + " broker-unavailable instead of being published again after reconnect (issue 4)")
   @Test
   void unconfirmedRequestsArePublishedAgainAfterTheClientReconnects() throws Exception {
     List<Outcome> outcomes = cutWhileRequestsAreUnconfirmed("republish");
@@ -110,14 +106,11 @@ class BrokerFaultsIT {
   @Test
   void repliesLostOnTheirWayToTheClientStillEndByTheDeadline() throws Exception {
     List<Outcome> outcomes = cutWhileRepliesAreOnTheirWay("reply-lost");
-    // Today the replies are gone and the callers get 504 timeout; see the disabled test below.
+    // Kept by the broker and delivered after the reconnect (the test below); 504 at worst.
     assertThat(outcomes)
         .allSatisfy(outcome -> assertThat(outcome.kind()).isIn("200", "504 timeout"));
   }
 
-  @Disabled(
-      "bug: replies in flight to the client when its connection drops are lost (the reply"
-          + " consumer auto-acks), so their callers get 504 timeout instead of the answer")
   @Test
   void repliesOnTheirWayToTheClientSurviveItsReconnect() throws Exception {
     List<Outcome> outcomes = cutWhileRepliesAreOnTheirWay("reply-kept");

@@ -34,6 +34,7 @@ public final class ReplyConsumer implements AutoCloseable {
   private final AtomicLong late = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private volatile boolean consuming;
+  private static final int PREFETCH = 1000;
 
   public ReplyConsumer(
       Connection connection, String instanceId, PendingCalls pending, StreamRegistry streams)
@@ -47,7 +48,10 @@ public final class ReplyConsumer implements AutoCloseable {
   /** Declares the reply queue and starts consuming it. */
   public void start() throws IOException {
     Topologies.declareReplyQueue(channel, queue);
-    channel.basicConsume(queue, true, "ferry-replies", new Consumer(channel));
+    // Manual acks: a reply the broker sent while the connection was dropping is not lost, it is
+    // delivered again after recovery (a reply for a call that ended meanwhile is counted late).
+    channel.basicQos(PREFETCH);
+    channel.basicConsume(queue, false, "ferry-replies", new Consumer(channel));
     consuming = true;
   }
 
@@ -84,6 +88,11 @@ public final class ReplyConsumer implements AutoCloseable {
         deliver(properties, body);
       } catch (RuntimeException e) {
         logger.warn("handling a reply failed correlationId={}", properties.getCorrelationId(), e);
+      }
+      try {
+        getChannel().basicAck(envelope.getDeliveryTag(), false);
+      } catch (IOException | RuntimeException e) {
+        logger.debug("acking a reply failed cause={}", e.toString());
       }
     }
 

@@ -16,9 +16,11 @@ import dev.ferry.protocol.Topology;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,7 @@ public final class RequestPublisher implements AutoCloseable {
   private final Returns returns;
   private final BlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
+  private final Queue<Outgoing> held = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private volatile Lane lane;
   private volatile boolean closed;
@@ -133,7 +136,7 @@ public final class RequestPublisher implements AutoCloseable {
    */
   private final class Lane {
     final Channel channel;
-    final ConfirmTracker<Outcome> unconfirmed = new ConfirmTracker<>();
+    final ConfirmTracker<Outgoing> unconfirmed = new ConfirmTracker<>();
 
     Lane() throws IOException {
       channel = connection.createChannel();
@@ -184,7 +187,7 @@ public final class RequestPublisher implements AutoCloseable {
       }
       current = usableLane();
       sequence = current.channel.getNextPublishSeqNo();
-      current.unconfirmed.put(sequence, outcome);
+      current.unconfirmed.put(sequence, outgoing);
       AmqpMessage message = outgoing.message();
       current.channel.basicPublish(
           outgoing.exchange(), outgoing.routingKey(), true, message.properties(), message.body());
@@ -228,8 +231,8 @@ public final class RequestPublisher implements AutoCloseable {
 
       @Override
       public void handleNack(long deliveryTag, boolean multiple) {
-        for (Outcome outcome : owner.unconfirmed.take(deliveryTag, multiple)) {
-          outcome.failed(FerryError.BROKER_UNAVAILABLE, "the broker refused the request");
+        for (Outgoing refused : owner.unconfirmed.take(deliveryTag, multiple)) {
+          refused.outcome().failed(FerryError.BROKER_UNAVAILABLE, "the broker refused the request");
         }
       }
     };
@@ -245,16 +248,46 @@ public final class RequestPublisher implements AutoCloseable {
     }
   }
 
+  /**
+   * A lane's channel is gone. When the connection went (amqp-client recovers it), what was not yet
+   * confirmed is held and published again, with the same message ids, after the recovery ({@link
+   * #republishHeld}); the broker may or may not have it, and the server sidecar's reply cache
+   * answers a repeat. When the broker closed just the channel, what was unconfirmed fails.
+   */
   private void channelLost(Lane owner, ShutdownSignalException cause) {
-    List<Outcome> lost = owner.unconfirmed.takeAll();
-    if (!lost.isEmpty() && !closed) {
-      logger.warn(
-          "publisher channel lost, failing unconfirmed requests count={} cause={}",
-          lost.size(),
-          cause.getMessage());
+    List<Outgoing> lost = owner.unconfirmed.takeAll();
+    if (lost.isEmpty() || closed) {
+      return;
     }
-    for (Outcome outcome : lost) {
-      outcome.failed(FerryError.BROKER_UNAVAILABLE, "broker connection lost");
+    if (cause.isHardError() && !cause.isInitiatedByApplication()) {
+      logger.warn(
+          "broker connection lost, holding unconfirmed requests to publish again count={}",
+          lost.size());
+      held.addAll(lost);
+      return;
+    }
+    logger.warn(
+        "publisher channel lost, failing unconfirmed requests count={} cause={}",
+        lost.size(),
+        cause.getMessage());
+    for (Outgoing outgoing : lost) {
+      outgoing.outcome().failed(FerryError.BROKER_UNAVAILABLE, "broker connection lost");
+    }
+  }
+
+  /** Publishes again what a lost connection left unconfirmed; called after a recovery. */
+  public void republishHeld() {
+    Outgoing outgoing;
+    int count = 0;
+    while ((outgoing = held.poll()) != null) {
+      if (outgoing.outcome().wanted()) {
+        publish(outgoing);
+        count++;
+      }
+    }
+    if (count > 0) {
+      logger.info(
+          "publishing again requests left unconfirmed by a lost connection count={}", count);
     }
   }
 
