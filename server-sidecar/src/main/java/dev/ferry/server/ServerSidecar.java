@@ -127,10 +127,17 @@ public final class ServerSidecar implements Sidecar {
       callQueue = new CallQueue(connection, Ids.random128(), config.service(), activeCalls);
       readiness.add("call-queue", callQueue::isConsuming);
     }
-    writer = new AmqpWriter(connection);
+    writer = new AmqpWriter(connection, activeCalls::returned);
     readiness.add("writer", writer::isOpen);
     FunctionCounter.builder("ferry.server.replies.returned", writer, AmqpWriter::returnedReplies)
         .description("Replies the broker could not route: their caller's reply queue was gone")
+        .tag("service", config.service())
+        .register(registry);
+    FunctionCounter.builder(
+            "ferry.server.grpc.frames.unknown", activeCalls, ActiveCalls::unknownFrames)
+        .description(
+            "Client frames dropped because their gRPC call does not run here (over, or never"
+                + " taken)")
         .tag("service", config.service())
         .register(registry);
     FunctionCounter.builder("ferry.broker.recoveries", connector, AmqpConnector::recoveries)

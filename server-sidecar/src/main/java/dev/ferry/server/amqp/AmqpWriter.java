@@ -35,6 +35,7 @@ public final class AmqpWriter implements AutoCloseable {
   private final Connection connection;
   private final ScheduledThreadPoolExecutor thread;
   private final AtomicLong returned = new AtomicLong();
+  private final Consumer<String> onReturned;
   private volatile Link link;
   private volatile boolean closed;
   private boolean reopenScheduled; // Writer thread only.
@@ -77,7 +78,17 @@ public final class AmqpWriter implements AutoCloseable {
 
   /** Opens the publishing channel on {@code connection}, which the caller keeps owning. */
   public AmqpWriter(Connection connection) throws IOException {
+    this(connection, correlationId -> {});
+  }
+
+  /**
+   * Opens the publishing channel on {@code connection}, which the caller keeps owning; {@code
+   * onReturned} learns, on the writer thread, the correlation id of every message the broker
+   * returned as unroutable (its reply queue is gone), before that message's confirmation.
+   */
+  public AmqpWriter(Connection connection, Consumer<String> onReturned) throws IOException {
     this.connection = connection;
+    this.onReturned = onReturned;
     this.thread =
         new ScheduledThreadPoolExecutor(
             1,
@@ -185,7 +196,15 @@ public final class AmqpWriter implements AutoCloseable {
     channel.addReturnListener(
         r -> {
           returned.incrementAndGet();
-          logger.debug("reply unroutable, caller gone queue={}", r.getRoutingKey());
+          String correlationId = r.getProperties().getCorrelationId();
+          logger.debug(
+              "reply unroutable, caller gone queue={} correlationId={}",
+              r.getRoutingKey(),
+              correlationId);
+          if (correlationId != null) {
+            // Queued ahead of the message's confirmation, which the broker sends after the return.
+            execute(() -> onReturned.accept(correlationId));
+          }
         });
     channel.addShutdownListener(cause -> channelLost(opened, cause));
     return opened;

@@ -12,6 +12,7 @@ import dev.ferry.protocol.MalformedMessageException;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ public final class CallQueue implements AutoCloseable {
 
   private final Channel channel;
   private final String name;
+  private final AtomicBoolean failedBefore = new AtomicBoolean();
 
   public CallQueue(Connection connection, String instanceId, String service, ActiveCalls calls)
       throws IOException {
@@ -49,9 +51,23 @@ public final class CallQueue implements AutoCloseable {
                   "malformed client frame dropped callId={} problem={}",
                   properties.getCorrelationId(),
                   e.getMessage());
+            } catch (RuntimeException e) {
+              // A bug, not an outcome. Thrown on, it would reach amqp-client, whose handler closes
+              // this channel for good: no frame of any call would arrive any more.
+              unexpected(properties.getCorrelationId(), e);
             }
           }
         });
+  }
+
+  /** Logs the first unexpected failure with its trace, later ones in one line each. */
+  private void unexpected(String callId, RuntimeException e) {
+    if (failedBefore.compareAndSet(false, true)) {
+      logger.warn("handling a client frame failed, frame dropped callId={}", callId, e);
+    } else {
+      logger.warn(
+          "handling a client frame failed, frame dropped callId={} cause={}", callId, e.toString());
+    }
   }
 
   /** The call address clients send this sidecar's frames to. */

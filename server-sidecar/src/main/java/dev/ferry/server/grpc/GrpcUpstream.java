@@ -3,6 +3,7 @@ package dev.ferry.server.grpc;
 import dev.ferry.common.RawGrpc;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ClientStreamTracer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -19,14 +20,20 @@ public final class GrpcUpstream implements AutoCloseable {
   private final ManagedChannel channel;
   private final EventLoopGroup group;
   private final String target;
+  private final int maxMessageSize;
 
-  private GrpcUpstream(ManagedChannel channel, EventLoopGroup group, String target) {
+  private GrpcUpstream(
+      ManagedChannel channel, EventLoopGroup group, String target, int maxMessageSize) {
     this.channel = channel;
     this.group = group;
     this.target = target;
+    this.maxMessageSize = maxMessageSize;
   }
 
-  /** A channel to {@code host:port}. */
+  /**
+   * A channel to {@code host:port} that refuses response messages over {@code maxMessageSize} bytes
+   * (the {@code --max-body-size}).
+   */
   public static GrpcUpstream create(String host, int port, int maxMessageSize) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     ManagedChannel channel =
@@ -37,18 +44,34 @@ public final class GrpcUpstream implements AutoCloseable {
             .directExecutor()
             .maxInboundMessageSize(maxMessageSize)
             .build();
-    return new GrpcUpstream(channel, group, host + ":" + port);
+    return new GrpcUpstream(channel, group, host + ":" + port, maxMessageSize);
   }
 
-  /** A new call of {@code fullMethod} that must end within {@code timeoutMillis}. */
-  ClientCall<byte[], byte[]> newCall(String fullMethod, long timeoutMillis) {
+  /**
+   * A new call of {@code fullMethod} that must end within {@code timeoutMillis}, observed by {@code
+   * tracer}.
+   */
+  ClientCall<byte[], byte[]> newCall(
+      String fullMethod, long timeoutMillis, ClientStreamTracer.Factory tracer) {
     return channel.newCall(
         RawGrpc.method(fullMethod),
-        CallOptions.DEFAULT.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
+        CallOptions.DEFAULT
+            .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+            .withStreamTracerFactory(tracer));
   }
 
   public String target() {
     return target;
+  }
+
+  /** The largest response message taken, in bytes. */
+  int maxMessageSize() {
+    return maxMessageSize;
+  }
+
+  /** True once {@link #close()} has begun: calls still open end with UNAVAILABLE. */
+  boolean isShutdown() {
+    return channel.isShutdown();
   }
 
   @Override

@@ -13,7 +13,6 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.netty.util.internal.ThreadExecutorMap;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -28,13 +27,18 @@ import org.slf4j.LoggerFactory;
  * the broker (the call is this sidecar's from then on). A response message is held for the rest of
  * the read it came in, so that a unary answer travels as one frame with its status.
  *
+ * <p>When this sidecar cancels the upstream call itself, it records why first ({@link Stop}), and
+ * from then on ignores the client's frames (grpc-java refuses anything more for a cancelled call)
+ * and reports that reason, not grpc-java's CANCELLED, to the caller; or reports nothing, when the
+ * start went back to the queue or the caller is gone.
+ *
  * <p>State is guarded by {@code this}; upstream callbacks run on the upstream channel's event loop.
  */
-public final class ServerGrpcCall {
+public final class ServerGrpcCall implements ActiveCalls.Call {
   private static final Logger logger = LoggerFactory.getLogger(ServerGrpcCall.class);
 
-  /** Request messages the client may send before it is granted more. */
-  static final int WINDOW = 16;
+  /** A call that ends this close to its deadline has run out of time (timers are coarse). */
+  static final long DEADLINE_TOLERANCE_MILLIS = 50;
 
   /** What every call of this sidecar shares. */
   public record Context(
@@ -46,153 +50,161 @@ public final class ServerGrpcCall {
       Consumer<FerryError> replied,
       Runnable skipped) {}
 
+  /**
+   * Why this sidecar cancelled the upstream call. A null {@code error}: the caller cancelled, and
+   * the status goes back as grpc-java reports it. {@code publish} false: nothing more goes to the
+   * caller (the start went back to the queue, or the caller's reply queue is gone).
+   */
+  private record Stop(FerryError error, String detail, boolean publish) {
+    static Stop byCaller() {
+      return new Stop(null, "cancelled by the caller", true);
+    }
+
+    static Stop abandoned(String why) {
+      return new Stop(null, why, false);
+    }
+
+    static Stop failed(FerryError error, String detail) {
+      return new Stop(error, detail, true);
+    }
+  }
+
   private final Context context;
   private final RequestEnvelope request;
   private final GrpcCodec.Start start;
   private final Delivery delivery;
+  private final CallerFrames frames;
+  private final ServiceTrailers serviceTrailers = new ServiceTrailers();
 
   private ClientCall<byte[], byte[]> upstream;
-  private long seq;
-  private long expectClientSeq;
-  private boolean acked;
-  private boolean finished;
+  private ClientToUpstream toUpstream;
+  private long budgetMillis;
+  private boolean settled;
+  private boolean upstreamClosed;
   private boolean done;
-  private boolean clientHalfClosed;
-  private boolean upstreamHalfClosed;
+  private Stop stop;
   private List<Header> pendingHeaders;
   private byte[] pendingMessage;
   private boolean flushScheduled;
-  private final ArrayDeque<byte[]> toUpstream = new ArrayDeque<>();
-  private int consumedSinceGrant;
 
   public ServerGrpcCall(Context context, GrpcCodec.Start start, Delivery delivery) {
     this.context = context;
     this.request = start.request();
     this.start = start;
     this.delivery = delivery;
+    this.frames =
+        new CallerFrames(
+            context.writer(),
+            request.correlationId(),
+            request.replyTo(),
+            context.callAddress(),
+            new FrameOutcomes());
   }
 
-  /** Starts the upstream call. */
+  /** Starts the upstream call, which must end within {@code remainingMillis}. */
   public synchronized void begin(long remainingMillis) {
     String callId = request.correlationId();
-    if (context.calls().wasCancelled(callId)) {
+    if (!context.calls().addUnlessCancelled(callId, this)) {
       logger.debug("skipped call cancelled before it was taken callId={}", callId);
       context.skipped().run();
-      finished = true;
+      settled = true;
+      upstreamClosed = true;
       done = true;
       delivery.ack();
       context.onFinished().run();
       return;
     }
-    context.calls().add(callId, this);
-    upstream = context.upstream().newCall(request.method(), remainingMillis);
+    budgetMillis = remainingMillis;
+    try {
+      startUpstream(remainingMillis);
+    } catch (RuntimeException e) {
+      // The dispatcher returns the start to the queue and counts it out: nothing more happens here.
+      settled = true;
+      done = true;
+      context.calls().remove(callId, this);
+      abandon("the server sidecar failed to start the call");
+      throw e;
+    }
+  }
+
+  private void startUpstream(long remainingMillis) {
+    upstream = context.upstream().newCall(request.method(), remainingMillis, serviceTrailers);
     upstream.start(new UpstreamListener(), RawGrpc.metadata(request.headers()));
-    upstream.request(Math.max(1, start.credit()));
-    if (start.message() != null) {
-      upstream.sendMessage(start.message());
+    if (upstreamClosed) {
+      return; // grpc-java failed the call at once (e.g. its channel is shut down); it is reported.
     }
-    if (start.halfClose()) {
-      clientHalfClosed = true;
-      halfCloseUpstream();
-    } else {
-      sendFrame(GrpcFrame.of(callId, 0).withCredit(WINDOW)); // The client may go on at once.
-    }
+    toUpstream =
+        new ClientToUpstream(
+            upstream,
+            credit -> frames.send(GrpcFrame.of(request.correlationId(), 0).withCredit(credit)));
+    toUpstream.begin(start);
   }
 
   /** A frame from the client, on the call queue's consumer thread. */
-  synchronized void onClientFrame(GrpcFrame frame) {
-    if (finished) {
-      return;
+  @Override
+  public synchronized void onClientFrame(GrpcFrame frame) {
+    if (upstreamClosed || stop != null) {
+      return; // Over, or cancelled here: grpc-java refuses anything more for the call.
     }
     if (frame.cancel()) {
-      upstream.cancel("cancelled by the caller", null);
+      cancelUpstream(Stop.byCaller());
       return;
     }
-    if (frame.seq() != expectClientSeq++) {
-      upstream.cancel("client frame " + frame.seq() + " out of order", null);
+    String problem = toUpstream.accept(frame);
+    if (problem != null) {
+      logger.warn(
+          "client broke the protocol, ending the call callId={} problem={}",
+          request.correlationId(),
+          problem);
+      cancelUpstream(Stop.failed(FerryError.PROTOCOL_ERROR, problem));
+    }
+  }
+
+  /** The broker returned a frame of this call: its caller is gone, so the service may stop. */
+  @Override
+  public synchronized void onReturned() {
+    if (!upstreamClosed && (stop == null || stop.publish())) {
+      logger.debug("caller gone, cancelling the upstream call callId={}", request.correlationId());
+      abandon("the caller is gone");
+    }
+  }
+
+  /** Cancels the upstream call for {@code why}, unless it is over or already being cancelled. */
+  private void cancelUpstream(Stop why) {
+    if (stop != null || upstreamClosed) {
       return;
     }
-    if (frame.credit() > 0) {
-      upstream.request(frame.credit());
-    }
-    if (frame.message() != null) {
-      toUpstream.add(frame.message());
-    }
-    if (frame.halfClose()) {
-      clientHalfClosed = true;
-    }
-    pushUpstream();
+    stop = why; // First: grpc-java may report the close at once, on this thread.
+    upstream.cancel(why.detail(), null);
   }
 
-  /** Sends the client's messages while the service can take them; half-closes after the last. */
-  private void pushUpstream() {
-    while (!toUpstream.isEmpty() && upstream.isReady()) {
-      upstream.sendMessage(toUpstream.poll());
-      consumedSinceGrant++;
+  /** Ends the call without a word to the caller; the upstream call is cancelled if still open. */
+  private void abandon(String why) {
+    if (upstreamClosed || upstream == null) {
+      return;
     }
-    if (toUpstream.isEmpty() && clientHalfClosed && !finished) {
-      halfCloseUpstream();
-    }
-    if (consumedSinceGrant >= WINDOW / 2 && !clientHalfClosed) {
-      sendFrame(GrpcFrame.of(request.correlationId(), 0).withCredit(consumedSinceGrant));
-      consumedSinceGrant = 0;
+    if (stop == null) {
+      cancelUpstream(Stop.abandoned(why));
+    } else {
+      stop = Stop.abandoned(why); // Cancelled already; its close is still to come.
     }
   }
 
-  private void halfCloseUpstream() {
-    if (!upstreamHalfClosed) {
-      upstreamHalfClosed = true;
-      upstream.halfClose();
+  /** Acknowledges the start, or returns it to the queue; once. */
+  private void settle(boolean requeue) {
+    if (settled) {
+      return;
     }
-  }
-
-  /** Publishes a frame to the caller; the first carries the call address. */
-  private void sendFrame(GrpcFrame frame) {
-    boolean first = seq == 0;
-    GrpcFrame numbered =
-        new GrpcFrame(
-            frame.callId(),
-            seq++,
-            first && !frame.isLast() ? context.callAddress() : null,
-            frame.headers(),
-            frame.message(),
-            false,
-            frame.credit(),
-            false,
-            frame.status(),
-            frame.error());
-    boolean last = frame.isLast();
-    context
-        .writer()
-        .publish(
-            request.replyTo(),
-            GrpcCodec.encodeFrame(numbered, System.currentTimeMillis()),
-            AmqpWriter.Confirmation.of(
-                () -> confirmed(first, last), reason -> failed(first, last, reason)));
-  }
-
-  private synchronized void confirmed(boolean first, boolean last) {
-    if (first && !acked) {
-      acked = true;
+    settled = true;
+    if (requeue) {
+      delivery.requeue();
+    } else {
       delivery.ack();
     }
-    if (last) {
-      finish();
-    }
   }
 
-  private synchronized void failed(boolean first, boolean last, String reason) {
-    logger.warn("frame not confirmed callId={} reason={}", request.correlationId(), reason);
-    if (first && !acked) {
-      acked = true;
-      delivery.requeue(); // Nothing reached the caller: another sidecar may run the call.
-      if (upstream != null) {
-        upstream.cancel("reply not confirmed", null);
-      }
-    }
-    if (last) {
-      finish();
-    }
+  private boolean isAbandonedAndClosed() {
+    return upstreamClosed && stop != null && !stop.publish();
   }
 
   private void finish() {
@@ -200,17 +212,20 @@ public final class ServerGrpcCall {
       return;
     }
     done = true;
-    context.calls().remove(request.correlationId());
+    context.calls().remove(request.correlationId(), this);
     context.onFinished().run();
   }
 
   /** Sends what is held: the service's headers and one message. */
   private synchronized void flush() {
     flushScheduled = false;
-    if (finished || (pendingHeaders == null && pendingMessage == null)) {
+    if (upstreamClosed || stop != null || (pendingHeaders == null && pendingMessage == null)) {
       return;
     }
-    GrpcFrame frame = GrpcFrame.of(request.correlationId(), 0);
+    frames.send(withPending(GrpcFrame.of(request.correlationId(), 0)));
+  }
+
+  private GrpcFrame withPending(GrpcFrame frame) {
     if (pendingHeaders != null) {
       frame = frame.withHeaders(pendingHeaders);
       pendingHeaders = null;
@@ -219,7 +234,7 @@ public final class ServerGrpcCall {
       frame = frame.withMessage(pendingMessage);
       pendingMessage = null;
     }
-    sendFrame(frame);
+    return frame;
   }
 
   private void scheduleFlush() {
@@ -235,19 +250,134 @@ public final class ServerGrpcCall {
     }
   }
 
+  /** The upstream call is over: the status the caller gets, unless the call was abandoned. */
+  private void closed(Status status, Metadata trailers) {
+    upstreamClosed = true;
+    if (toUpstream != null) {
+      toUpstream.clear();
+    }
+    if (stop != null && !stop.publish()) {
+      logger.debug("call abandoned callId={} why={}", request.correlationId(), stop.detail());
+      if (settled) {
+        finish();
+      } // Else the first frame's confirmation finishes it.
+      return;
+    }
+    GrpcFrame frame = GrpcFrame.of(request.correlationId(), 0);
+    if (stop == null) {
+      frame = withPending(frame);
+    }
+    FerryError error =
+        stop != null
+            ? stop.error()
+            : StatusMarking.sidecarError(
+                status.getCode(), serviceTrailers.seen(), deadlinePassed());
+    context.replied().accept(error);
+    frames.send(frame.withStatus(toCaller(status, trailers, error), error));
+  }
+
+  /** The service's status as it is, or the sidecar error it stands for. */
+  private GrpcStatus toCaller(Status status, Metadata trailers, FerryError error) {
+    if (error == null) {
+      String description = status.getDescription() == null ? "" : status.getDescription();
+      return new GrpcStatus(status.getCode().value(), description, RawGrpc.headers(trailers));
+    }
+    if (stop != null) {
+      return StatusMarking.marked(error, stop.detail());
+    }
+    logger.debug(
+        "upstream call ended in this sidecar callId={} error={} code={} description={} cause={}",
+        request.correlationId(),
+        error.code(),
+        status.getCode(),
+        status.getDescription(),
+        String.valueOf(status.getCause()));
+    GrpcUpstream upstreamChannel = context.upstream();
+    return StatusMarking.marked(
+        error,
+        StatusMarking.detail(
+            error,
+            status.getCode(),
+            budgetMillis,
+            upstreamChannel.maxMessageSize(),
+            upstreamChannel.isShutdown()));
+  }
+
+  private boolean deadlinePassed() {
+    return System.currentTimeMillis() >= request.deadlineMillis() - DEADLINE_TOLERANCE_MILLIS;
+  }
+
+  /**
+   * What became of the frames to the caller, on the writer thread. The first frame lost: nothing
+   * reached the caller, so the start goes back to the queue for another run and this one ends
+   * without a word (a status from it would collide with the new run's frames). A later one lost:
+   * the caller's stream has a hole, so the call ends with broker-unavailable.
+   */
+  private final class FrameOutcomes implements CallerFrames.Listener {
+    @Override
+    public void firstConfirmed() {
+      synchronized (ServerGrpcCall.this) {
+        settle(false);
+        if (isAbandonedAndClosed()) {
+          finish();
+        }
+      }
+    }
+
+    @Override
+    public void firstLost(String reason) {
+      synchronized (ServerGrpcCall.this) {
+        logger.warn(
+            "first frame not confirmed, returning the call to the queue callId={} reason={}",
+            request.correlationId(),
+            reason);
+        settle(true);
+        abandon("its first frame was not confirmed");
+        if (isAbandonedAndClosed()) {
+          finish();
+        }
+      }
+    }
+
+    @Override
+    public void middleLost(String reason) {
+      synchronized (ServerGrpcCall.this) {
+        logger.warn(
+            "frame not confirmed, ending the call callId={} reason={}",
+            request.correlationId(),
+            reason);
+        cancelUpstream(
+            Stop.failed(
+                FerryError.BROKER_UNAVAILABLE, "a response frame was not confirmed by the broker"));
+      }
+    }
+
+    @Override
+    public void lastSettled() {
+      synchronized (ServerGrpcCall.this) {
+        finish();
+      }
+    }
+  }
+
   /** The service's side of the call, on the upstream channel's event loop. */
   private final class UpstreamListener extends ClientCall.Listener<byte[]> {
     @Override
     public void onHeaders(Metadata headers) {
       synchronized (ServerGrpcCall.this) {
-        pendingHeaders = RawGrpc.headers(headers);
-        scheduleFlush();
+        if (stop == null) {
+          pendingHeaders = RawGrpc.headers(headers);
+          scheduleFlush();
+        }
       }
     }
 
     @Override
     public void onMessage(byte[] message) {
       synchronized (ServerGrpcCall.this) {
+        if (stop != null) {
+          return;
+        }
         if (pendingMessage != null) {
           flush();
         }
@@ -259,8 +389,8 @@ public final class ServerGrpcCall {
     @Override
     public void onReady() {
       synchronized (ServerGrpcCall.this) {
-        if (!finished) {
-          pushUpstream();
+        if (!upstreamClosed && stop == null && toUpstream != null) {
+          toUpstream.push();
         }
       }
     }
@@ -268,46 +398,8 @@ public final class ServerGrpcCall {
     @Override
     public void onClose(Status status, Metadata trailers) {
       synchronized (ServerGrpcCall.this) {
-        GrpcFrame frame = GrpcFrame.of(request.correlationId(), 0);
-        if (pendingHeaders != null) {
-          frame = frame.withHeaders(pendingHeaders);
-          pendingHeaders = null;
-        }
-        if (pendingMessage != null) {
-          frame = frame.withMessage(pendingMessage);
-          pendingMessage = null;
-        }
-        FerryError error = sidecarError(status);
-        String description = status.getDescription() == null ? "" : status.getDescription();
-        List<Header> trailerList = RawGrpc.headers(trailers);
-        if (error != null) {
-          trailerList = new java.util.ArrayList<>(trailerList);
-          trailerList.add(new Header("ferry-error", error.code()));
-          description = "ferry: " + error.code() + ": " + description;
-        }
-        context.replied().accept(error);
-        sendFrame(
-            frame.withStatus(
-                new GrpcStatus(status.getCode().value(), description, trailerList), error));
-        finished = true;
+        closed(status, trailers);
       }
     }
-  }
-
-  /**
-   * The sidecar error behind a status that did not come from the service: the upstream could not be
-   * reached, or the deadline passed here. A status the service sent itself is never marked.
-   */
-  private static FerryError sidecarError(Status status) {
-    if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
-      return FerryError.UPSTREAM_UNAVAILABLE;
-    }
-    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED
-        && status.getCause() == null
-        && status.getDescription() != null
-        && status.getDescription().startsWith("deadline exceeded")) {
-      return FerryError.TIMEOUT;
-    }
-    return null;
   }
 }
