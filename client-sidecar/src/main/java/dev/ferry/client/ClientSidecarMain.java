@@ -1,8 +1,8 @@
 package dev.ferry.client;
 
 import dev.ferry.client.ingress.Routes;
+import dev.ferry.common.BrokerOptions;
 import dev.ferry.common.Cli;
-import dev.ferry.protocol.QueueType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The client sidecar's command line: {@code java -jar ferry-client-sidecar.jar --service echo}. */
@@ -28,13 +28,7 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ClientSidecarMain implements Callable<Integer> {
-  @Option(
-      names = "--amqp-uri",
-      paramLabel = "URI",
-      description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
-      defaultValue = "amqp://guest:guest@127.0.0.1:5672/",
-      showDefaultValue = CommandLine.Help.Visibility.NEVER)
-  String amqpUri;
+  @Mixin BrokerOptions broker;
 
   @Option(
       names = "--service",
@@ -58,14 +52,6 @@ public final class ClientSidecarMain implements Callable<Integer> {
       paramLabel = "FILE",
       description = "More routes, one per line (# starts a comment).")
   Path routesFile;
-
-  @Option(
-      names = "--queue-type",
-      paramLabel = "TYPE",
-      defaultValue = "quorum",
-      description =
-          "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
-  String queueType;
 
   @Option(
       names = "--http-host",
@@ -200,10 +186,10 @@ public final class ClientSidecarMain implements Callable<Integer> {
 
   ClientConfig config() {
     return new ClientConfig(
-        amqpUri,
+        broker.amqpUri(),
         service,
         routes(),
-        Cli.enumValue("--queue-type", QueueType.class, queueType),
+        broker.queueType(),
         httpHost,
         httpPort,
         grpcPort,

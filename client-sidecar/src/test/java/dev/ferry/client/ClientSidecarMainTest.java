@@ -88,6 +88,28 @@ class ClientSidecarMainTest {
   }
 
   @Test
+  void readsTheBrokerUriFromAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path secret = dir.resolve("uri");
+    java.nio.file.Files.writeString(secret, "amqp://app:s3cret@rabbit:5672/prod\n");
+
+    ClientConfig config =
+        parse(Map.of("FERRY_AMQP_URI_FILE", secret.toString()), "--service", "echo");
+
+    assertThat(config.amqpUri()).isEqualTo("amqp://app:s3cret@rabbit:5672/prod");
+    assertThat(config.describe()).doesNotContain("s3cret");
+  }
+
+  @Test
+  void exitsWithUsageWhenTheBrokerUriFileCannotBeRead() {
+    int status =
+        execute(Map.of(), "--service", "echo", "--amqp-uri-file", "/nonexistent/ferry-uri");
+
+    assertThat(status).isEqualTo(Cli.USAGE);
+    assertThat(err.toString()).hasLineCount(1).contains("--amqp-uri-file");
+  }
+
+  @Test
   void usesDefaultsWithoutFlagsOrVariables() {
     ClientConfig config = parse(Map.of(), "--service", "echo");
 

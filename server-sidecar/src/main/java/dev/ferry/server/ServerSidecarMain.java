@@ -1,13 +1,13 @@
 package dev.ferry.server;
 
+import dev.ferry.common.BrokerOptions;
 import dev.ferry.common.Cli;
-import dev.ferry.protocol.QueueType;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The server sidecar's command line: {@code java -jar ferry-server-sidecar.jar --service echo}. */
@@ -24,13 +24,7 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class ServerSidecarMain implements Callable<Integer> {
-  @Option(
-      names = "--amqp-uri",
-      paramLabel = "URI",
-      description = "RabbitMQ to use (default: amqp://guest:guest@127.0.0.1:5672/).",
-      defaultValue = "amqp://guest:guest@127.0.0.1:5672/",
-      showDefaultValue = CommandLine.Help.Visibility.NEVER)
-  String amqpUri;
+  @Mixin BrokerOptions broker;
 
   @Option(
       names = "--service",
@@ -38,14 +32,6 @@ public final class ServerSidecarMain implements Callable<Integer> {
       paramLabel = "NAME",
       description = "Ferry service to serve (queue ferry.req.NAME).")
   String service;
-
-  @Option(
-      names = "--queue-type",
-      paramLabel = "TYPE",
-      defaultValue = "quorum",
-      description =
-          "Type of the request queue when this sidecar declares it: quorum or classic (default: ${DEFAULT-VALUE}).")
-  String queueType;
 
   @Option(
       names = "--upstream",
@@ -130,9 +116,9 @@ public final class ServerSidecarMain implements Callable<Integer> {
 
   ServerConfig config() {
     return new ServerConfig(
-        amqpUri,
+        broker.amqpUri(),
         service,
-        Cli.enumValue("--queue-type", QueueType.class, queueType),
+        broker.queueType(),
         upstream == null && upstreamGrpc == null ? ServerConfig.DEFAULT_UPSTREAM : upstream,
         upstreamGrpc,
         concurrency,
