@@ -266,6 +266,28 @@ class GrpcThroughFerryIT {
   }
 
   @Test
+  void passesTheServicesUnimplementedThroughForAnUnknownService() {
+    MethodDescriptor<Msg, Msg> unknown =
+        TestServiceGrpc.getUnaryMethod().toBuilder()
+            .setFullMethodName("no.such.Service/Call")
+            .build();
+
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    channel,
+                    unknown,
+                    CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
+                    Msg.getDefaultInstance()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+              assertThat(e.getTrailers().get(FERRY_ERROR)).isNull();
+            });
+  }
+
+  @Test
   void acceptsAMessageNearTheLimitAndRefusesOneOverIt() {
     byte[] near = new byte[MAX_MESSAGE - 64];
     assertThat(
