@@ -5,15 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.loadtest.echo.EchoServer;
 import dev.ferry.protocol.Topology;
-import dev.ferry.server.ServerSidecarMain;
 import dev.ferry.testing.RabbitBroker;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,31 +28,12 @@ class DrainIT {
     try (EchoServer echo = EchoServer.start("127.0.0.1", 0);
         Pair pair = new Pair(broker, "drain")) {
       int port = pair.client().httpPort();
-      int admin = freePort();
       Path log = dir.resolve("server.log");
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  List.of(
-                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                      "-cp",
-                      System.getProperty("java.class.path"),
-                      ServerSidecarMain.class.getName(),
-                      "--service",
-                      pair.service,
-                      "--upstream",
-                      "http://127.0.0.1:" + echo.port(),
-                      "--admin-host",
-                      "127.0.0.1",
-                      "--admin-port",
-                      Integer.toString(admin),
-                      "--queue-type",
-                      "classic"))
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
-      builder
-          .environment()
-          .put("FERRY_AMQP_URI", broker.uri()); // As in a pod: from the environment.
-      Process server = builder.start();
+      ServerProcess started =
+          ServerProcess.start(
+              broker, pair.service, log, "--upstream", "http://127.0.0.1:" + echo.port());
+      Process server = started.process();
+      int admin = started.adminPort();
       try {
         await()
             .atMost(Duration.ofSeconds(30))
@@ -83,12 +61,6 @@ class DrainIT {
       } finally {
         server.destroyForcibly();
       }
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }

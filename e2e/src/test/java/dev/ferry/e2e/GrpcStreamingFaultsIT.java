@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import dev.ferry.client.ClientSidecar;
 import dev.ferry.e2e.proto.Msg;
 import dev.ferry.e2e.proto.TestServiceGrpc;
-import dev.ferry.server.ServerSidecarMain;
 import dev.ferry.testing.RabbitBroker;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -16,10 +15,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -95,31 +92,15 @@ class GrpcStreamingFaultsIT {
     try (TestGrpcService service = new TestGrpcService();
         Pair pair = new Pair(broker, "killed")) {
       ClientSidecar client = pair.client();
-      int admin;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        admin = socket.getLocalPort();
-      }
-      ProcessBuilder builder =
-          new ProcessBuilder(
-                  List.of(
-                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                      "-cp",
-                      System.getProperty("java.class.path"),
-                      ServerSidecarMain.class.getName(),
-                      "--service",
-                      pair.service,
-                      "--upstream-grpc",
-                      "127.0.0.1:" + service.port(),
-                      "--admin-host",
-                      "127.0.0.1",
-                      "--admin-port",
-                      Integer.toString(admin),
-                      "--queue-type",
-                      "classic"))
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("server.log").toFile());
-      builder.environment().put("FERRY_AMQP_URI", broker.uri());
-      Process server = builder.start();
+      ServerProcess started =
+          ServerProcess.start(
+              broker,
+              pair.service,
+              dir.resolve("server.log"),
+              "--upstream-grpc",
+              "127.0.0.1:" + service.port());
+      Process server = started.process();
+      int admin = started.adminPort();
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", client.grpcPort()).usePlaintext().build();
       try {
