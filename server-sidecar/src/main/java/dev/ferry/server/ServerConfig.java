@@ -33,6 +33,10 @@ import java.time.Duration;
  *     many recent replies are kept (each until its request's deadline, 64 MiB of bodies at most) to
  *     answer a request delivered again without running the service twice; default 10000, 0 turns
  *     the cache off
+ * @param maxDeliveries {@code --max-deliveries}, {@code FERRY_MAX_DELIVERIES}: a request that a
+ *     quorum queue has delivered this many times before ({@code x-delivery-count}) is poison: it
+ *     goes to the dead-letter queue without calling the service, and its caller gets 502 {@code
+ *     upstream-invalid}; default 5, 0 turns the limit off (classic queues do not count deliveries)
  * @param concurrency {@code --concurrency}, {@code FERRY_CONCURRENCY}: requests handled at once,
  *     also the consumer prefetch, default 16; 1 to 65535 (0 is rejected)
  * @param adminHost {@code --admin-host}, {@code FERRY_ADMIN_HOST}: address of {@code /healthz},
@@ -55,6 +59,7 @@ record ServerConfig(
     String upstreamGrpc,
     int concurrency,
     int replyCacheEntries,
+    int maxDeliveries,
     String adminHost,
     int adminPort,
     long maxBodySize,
@@ -87,6 +92,9 @@ record ServerConfig(
     if (replyCacheEntries < 0) {
       throw new ConfigException(
           "--reply-cache-entries: " + replyCacheEntries + " (expected: >= 0)");
+    }
+    if (maxDeliveries < 0) {
+      throw new ConfigException("--max-deliveries: " + maxDeliveries + " (expected: >= 0)");
     }
     ConfigChecks.port("--admin-port", adminPort);
     if (maxBodySize < 0 || maxBodySize > MAX_BODY_SIZE) {
@@ -147,6 +155,8 @@ record ServerConfig(
         + concurrency
         + " reply_cache_entries="
         + replyCacheEntries
+        + " max_deliveries="
+        + maxDeliveries
         + " admin="
         + adminHost
         + ":"

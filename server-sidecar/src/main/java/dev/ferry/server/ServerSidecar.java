@@ -157,7 +157,8 @@ public final class ServerSidecar implements Sidecar {
         grpcUpstream,
         callQueue == null ? null : callQueue.name(),
         activeCalls,
-        config.replyCacheEntries());
+        config.replyCacheEntries(),
+        config.maxDeliveries());
   }
 
   /** Waits until the service has accepted a connection once (true) or close() ran (false). */

@@ -65,6 +65,16 @@ public final class ServerSidecarMain implements Callable<Integer> {
   int replyCacheEntries;
 
   @Option(
+      names = "--max-deliveries",
+      paramLabel = "N",
+      defaultValue = "5",
+      description =
+          "A request a quorum queue has delivered this many times is dead-lettered and answered"
+              + " with upstream-invalid instead of run again; 0 turns the limit off (default:"
+              + " ${DEFAULT-VALUE}).")
+  int maxDeliveries;
+
+  @Option(
       names = "--admin-host",
       paramLabel = "HOST",
       defaultValue = "0.0.0.0",
@@ -123,6 +133,7 @@ public final class ServerSidecarMain implements Callable<Integer> {
         upstreamGrpc,
         concurrency,
         replyCacheEntries,
+        maxDeliveries,
         adminHost,
         adminPort,
         maxBodySize,

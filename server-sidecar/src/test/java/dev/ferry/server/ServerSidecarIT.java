@@ -13,6 +13,7 @@ import dev.ferry.common.Topologies;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.CallKind;
 import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.QueueType;
 import dev.ferry.protocol.RequestEnvelope;
 import dev.ferry.protocol.ResponseEnvelope;
@@ -26,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -166,6 +168,35 @@ class ServerSidecarIT {
     await().atMost(PATIENCE).untilAsserted(() -> assertThat(readyz(sidecar)).isEqualTo("ready\n"));
   }
 
+  @Test
+  void deadLettersAPoisonRequestAndAnswersItsCallerWithoutCallingTheService() throws Exception {
+    CountingUpstream upstream = keep(CountingUpstream.start());
+    Topologies.declareRequestQueue(connection, service, QueueType.QUORUM);
+    ServerSidecar sidecar = keep(ServerSidecarMain.start(args(upstream.uri())));
+
+    // As a quorum queue marks a request that crashed its consumers five times.
+    publishRequest("poison-1", "/poison", Map.of("x-delivery-count", 5L));
+
+    ResponseEnvelope reply = awaitReply();
+    assertThat(reply.correlationId()).isEqualTo("poison-1");
+    assertThat(reply.status()).isEqualTo(502);
+    assertThat(reply.error()).isEqualTo(FerryError.UPSTREAM_INVALID);
+    assertThat(new String(reply.body(), UTF_8)).contains("delivered 5 times", "poison");
+    GetResponse deadLetter = awaitMessage(Topology.deadLetterQueue(service));
+    assertThat(deadLetter.getProps().getCorrelationId()).isEqualTo("poison-1");
+    assertThat(deadLetter.getProps().getHeaders().get("ferry-dead-letter-reason"))
+        .hasToString("delivered 5 times");
+    await().atMost(PATIENCE).until(() -> messages() == 0 && readyz(sidecar).equals("ready\n"));
+    assertThat(metrics(sidecar))
+        .contains(
+            "ferry_server_requests_total{outcome=\"poison\",service=\"" + service + "\"} 1.0");
+    assertThat(upstream.calls()).isZero();
+
+    publishRequest("healthy-1", "/healthy", Map.of("x-delivery-count", 4));
+    assertThat(awaitReply().status()).isEqualTo(200);
+    assertThat(upstream.calls()).isEqualTo(1);
+  }
+
   private String[] args(String upstream) {
     return new String[] {
       "--amqp-uri", broker.uri(),
@@ -204,6 +235,12 @@ class ServerSidecarIT {
   }
 
   private void publishRequest(String correlationId, String target) throws Exception {
+    publishRequest(correlationId, target, Map.of());
+  }
+
+  /** Publishes a request with {@code extraHeaders} added to its AMQP headers. */
+  private void publishRequest(String correlationId, String target, Map<String, Object> extraHeaders)
+      throws Exception {
     long now = System.currentTimeMillis();
     AmqpMessage message =
         EnvelopeCodec.encodeRequest(
@@ -218,8 +255,23 @@ class ServerSidecarIT {
                 replyQueue,
                 now,
                 now + 60_000));
-    channel.basicPublish("", Topology.requestQueue(service), message.properties(), message.body());
+    Map<String, Object> headers = new HashMap<>(message.properties().getHeaders());
+    headers.putAll(extraHeaders);
+    AMQP.BasicProperties properties = message.properties().builder().headers(headers).build();
+    channel.basicPublish("", Topology.requestQueue(service), properties, message.body());
     channel.waitForConfirmsOrDie(10_000);
+  }
+
+  private GetResponse awaitMessage(String queue) {
+    AtomicReference<GetResponse> got = new AtomicReference<>();
+    await()
+        .atMost(PATIENCE)
+        .until(
+            () -> {
+              got.set(channel.basicGet(queue, true));
+              return got.get() != null;
+            });
+    return got.get();
   }
 
   private ResponseEnvelope awaitReply() throws Exception {

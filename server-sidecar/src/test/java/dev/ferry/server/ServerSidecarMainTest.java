@@ -119,6 +119,13 @@ class ServerSidecarMainTest {
     assertThat(config.adminPort()).isEqualTo(9091);
     assertThat(config.maxBodySize()).isEqualTo(8L * 1024 * 1024);
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.maxDeliveries()).isEqualTo(5);
+  }
+
+  @Test
+  void readsMaxDeliveriesFromItsVariable() {
+    assertThat(parse(Map.of("FERRY_MAX_DELIVERIES", "0"), "--service", "echo").maxDeliveries())
+        .isZero();
   }
 
   @Test

@@ -12,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server sidecar's request meters: {@code ferry.server.requests} by outcome ({@code ok}, a
- * ferry-error code, {@code expired}, {@code malformed}), {@code ferry.server.queue.time}, {@code
- * ferry.server.upstream.duration} and {@code ferry.server.inflight}. Tagged with the service only.
- * Every meter is registered at construction, so that the hot path only counts and every outcome
- * shows (as 0) before it first happens. Thread-safe.
+ * ferry-error code, {@code expired}, {@code malformed}, {@code cached}, {@code poison}), {@code
+ * ferry.server.queue.time}, {@code ferry.server.upstream.duration} and {@code
+ * ferry.server.inflight}. Tagged with the service only. Every meter is registered at construction,
+ * so that the hot path only counts and every outcome shows (as 0) before it first happens.
+ * Thread-safe.
  */
 public final class DispatchMetrics {
   private static final Duration[] SLOS = {
@@ -27,6 +28,7 @@ public final class DispatchMetrics {
   private final Counter expired;
   private final Counter malformed;
   private final Counter cached;
+  private final Counter poison;
   private final Map<FerryError, Counter> errors = new EnumMap<>(FerryError.class);
   private final Timer queueTime;
   private final Timer upstreamTime;
@@ -36,6 +38,7 @@ public final class DispatchMetrics {
     this.expired = outcomeCounter(registry, service, "expired");
     this.malformed = outcomeCounter(registry, service, "malformed");
     this.cached = outcomeCounter(registry, service, "cached");
+    this.poison = outcomeCounter(registry, service, "poison");
     for (FerryError error : FerryError.values()) {
       errors.put(error, outcomeCounter(registry, service, error.code()));
     }
@@ -60,8 +63,9 @@ public final class DispatchMetrics {
   private static Counter outcomeCounter(MeterRegistry registry, String service, String outcome) {
     return Counter.builder("ferry.server.requests")
         .description(
-            "Requests by outcome: ok, a ferry-error code, expired, malformed, or cached (answered"
-                + " again from the reply cache)")
+            "Requests by outcome: ok, a ferry-error code, expired, malformed, cached (answered"
+                + " again from the reply cache), or poison (dead-lettered after too many"
+                + " deliveries)")
         .tags("service", service, "outcome", outcome)
         .register(registry);
   }
@@ -78,6 +82,11 @@ public final class DispatchMetrics {
   /** A request answered again from the reply cache, without calling the service. */
   void cached() {
     cached.increment();
+  }
+
+  /** A request dead-lettered after too many deliveries, without calling the service. */
+  void poison() {
+    poison.increment();
   }
 
   void malformed() {

@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * Takes one delivered request through the server sidecar: decode; skip it if its caller has given
  * up; call the service with the remaining budget; publish the reply to the request's {@code
  * reply_to}; acknowledge only once the broker confirmed the reply. A message that cannot be decoded
- * goes to the dead-letter queue, with an error reply when it names a usable reply queue. Never
- * blocks: the consumer thread only starts the work.
+ * goes to the dead-letter queue, with an error reply when it names a usable reply queue; so does a
+ * poison request, one the broker has already delivered {@code --max-deliveries} times without an
+ * answer (counted by quorum queues in {@code x-delivery-count}). Never blocks: the consumer thread
+ * only starts the work.
  */
 public final class Dispatcher {
   private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
@@ -44,6 +46,9 @@ public final class Dispatcher {
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   static final String FERRY_TIMEOUT = "ferry-timeout";
   static final String FERRY_REDELIVERED = "ferry-redelivered";
+
+  /** The header in which quorum queues count the earlier deliveries of a message. */
+  static final String DELIVERY_COUNT = "x-delivery-count";
 
   /**
    * How often one computed reply is published before its request goes back to the queue. A reply
@@ -58,6 +63,7 @@ public final class Dispatcher {
   private final DispatchMetrics metrics;
   private final InFlight inFlight;
   private final long maxBodySize;
+  private final int maxDeliveries;
 
   /** The reply cache holds at most this many bytes of bodies. */
   static final long REPLY_CACHE_BYTES = 64L * 1024 * 1024;
@@ -67,7 +73,9 @@ public final class Dispatcher {
 
   /**
    * A dispatcher that calls {@code upstream} and publishes through {@code writer}; a response body
-   * over {@code maxBodySize} bytes (the {@code --max-body-size}) is never published.
+   * over {@code maxBodySize} bytes (the {@code --max-body-size}) is never published, and a request
+   * delivered {@code maxDeliveries} times before (the {@code --max-deliveries}; 0: no limit) is
+   * dead-lettered instead of run again.
    */
   public Dispatcher(
       String service,
@@ -79,7 +87,9 @@ public final class Dispatcher {
       GrpcUpstream grpcUpstream,
       String callAddress,
       ActiveCalls activeCalls,
-      int replyCacheEntries) {
+      int replyCacheEntries,
+      int maxDeliveries) {
+    this.maxDeliveries = maxDeliveries;
     this.replies = new ReplyCache(replyCacheEntries, REPLY_CACHE_BYTES);
     this.grpc =
         grpcUpstream == null
@@ -135,6 +145,11 @@ public final class Dispatcher {
           -remaining);
       metrics.expired();
       settlement.ack();
+      return;
+    }
+    long deliveries = deliveryCount(delivery.properties());
+    if (maxDeliveries > 0 && deliveries >= maxDeliveries) {
+      poison(delivery, settlement, request, deliveries, queueMillis);
       return;
     }
     if (request.kind() == CallKind.GRPC) {
@@ -346,6 +361,45 @@ public final class Dispatcher {
             }));
   }
 
+  /**
+   * How often the broker delivered this message before, from a quorum queue's {@code
+   * x-delivery-count} (any integer type); 0 when there is none (classic queues do not count).
+   */
+  static long deliveryCount(AMQP.BasicProperties properties) {
+    Map<String, Object> headers = properties == null ? null : properties.getHeaders();
+    Object count = headers == null ? null : headers.get(DELIVERY_COUNT);
+    return count instanceof Number number ? number.longValue() : 0;
+  }
+
+  /**
+   * Dead-letters a request that has crashed or failed its consumers {@code deliveries} times,
+   * without calling the service again, answers its caller with {@code upstream-invalid}, and acks
+   * it.
+   */
+  private void poison(
+      Delivery delivery,
+      Settlement settlement,
+      RequestEnvelope request,
+      long deliveries,
+      long queueMillis) {
+    metrics.poison();
+    logger.warn(
+        "dead-lettering poison request correlationId={} deliveries={}",
+        request.correlationId(),
+        deliveries);
+    String detail = "the request was delivered " + deliveries + " times without an answer (poison)";
+    AmqpMessage errorReply =
+        request.kind() == CallKind.GRPC
+            ? errorReply(
+                delivery.properties(), request.correlationId(), FerryError.UPSTREAM_INVALID, detail)
+            : EnvelopeCodec.encodeResponse(
+                ResponseEnvelope.ofError(
+                    request.correlationId(), FerryError.UPSTREAM_INVALID, detail, queueMillis),
+                System.currentTimeMillis());
+    deadLetter(
+        delivery, settlement, "delivered " + deliveries + " times", request.replyTo(), errorReply);
+  }
+
   /** Dead-letters an undecodable message, answers its caller when possible, and acks it. */
   private void reject(Delivery delivery, Settlement settlement, MalformedMessageException problem) {
     metrics.malformed();
@@ -354,12 +408,6 @@ public final class Dispatcher {
         "dead-lettering malformed request correlationId={} problem={}",
         original.getCorrelationId(),
         problem.getMessage());
-    Map<String, Object> headers =
-        original.getHeaders() == null
-            ? new LinkedHashMap<>()
-            : new LinkedHashMap<>(original.getHeaders());
-    headers.put(DEAD_LETTER_REASON, problem.getMessage());
-    AMQP.BasicProperties deadLetter = original.builder().headers(headers).expiration(null).build();
     String replyTo = original.getReplyTo();
     String correlationId = original.getCorrelationId();
     AmqpMessage errorReply = null;
@@ -368,16 +416,39 @@ public final class Dispatcher {
         && correlationId != null
         && !correlationId.isEmpty()) {
       // Encoded before anything is published, so that a failure here leaves nothing half done.
-      errorReply = errorReply(original, correlationId, problem);
+      errorReply = errorReply(original, correlationId, problem.error(), problem.getMessage());
     }
+    deadLetter(delivery, settlement, problem.getMessage(), replyTo, errorReply);
+  }
+
+  /**
+   * Publishes the delivery to the dead-letter queue with {@code reason}, acks it once that is
+   * confirmed (or refused: it is dropped then), and publishes {@code errorReply}, when there is
+   * one, to {@code replyTo} without waiting for its confirmation.
+   */
+  private void deadLetter(
+      Delivery delivery,
+      Settlement settlement,
+      String reason,
+      String replyTo,
+      AmqpMessage errorReply) {
+    AMQP.BasicProperties original = delivery.properties();
+    Map<String, Object> headers =
+        original.getHeaders() == null
+            ? new LinkedHashMap<>()
+            : new LinkedHashMap<>(original.getHeaders());
+    headers.put(DEAD_LETTER_REASON, reason);
+    AMQP.BasicProperties deadLetter = original.builder().headers(headers).expiration(null).build();
     writer.publish(
         deadLetterQueue,
         new AmqpMessage(deadLetter, delivery.body()),
         AmqpWriter.Confirmation.of(
             settlement::ack,
-            reason -> {
+            failure -> {
               logger.warn(
-                  "dead letter not confirmed, dropping malformed request reason={}", reason);
+                  "dead letter not confirmed, dropping the request reason={} failure={}",
+                  reason,
+                  failure);
               settlement.ack();
             }));
     if (errorReply != null) {
@@ -385,19 +456,18 @@ public final class Dispatcher {
     }
   }
 
-  /** The error a caller gets for an undecodable request: a frame for gRPC, else a response. */
+  /** The error a caller gets from this sidecar: a frame for gRPC, else a response. */
   private static AmqpMessage errorReply(
-      AMQP.BasicProperties original, String correlationId, MalformedMessageException problem) {
+      AMQP.BasicProperties original, String correlationId, FerryError error, String detail) {
     long now = System.currentTimeMillis();
     Object kind =
         original.getHeaders() == null ? null : original.getHeaders().get(EnvelopeCodec.H_KIND);
     if (kind != null && CallKind.GRPC.wireName().equals(kind.toString())) {
-      GrpcStatus status = sidecarStatus(problem.error(), problem.getMessage());
-      return GrpcCodec.encodeFrame(
-          GrpcFrame.of(correlationId, 0).withStatus(status, problem.error()), now);
+      GrpcStatus status = sidecarStatus(error, detail);
+      return GrpcCodec.encodeFrame(GrpcFrame.of(correlationId, 0).withStatus(status, error), now);
     }
     return EnvelopeCodec.encodeResponse(
-        ResponseEnvelope.ofError(correlationId, problem.error(), problem.getMessage(), -1), now);
+        ResponseEnvelope.ofError(correlationId, error, detail, -1), now);
   }
 
   private static final AmqpWriter.Confirmation IGNORE =

@@ -16,7 +16,8 @@ class DispatchMetricsTest {
 
   @Test
   void registersEveryOutcomeAtConstruction() {
-    List<String> expected = new ArrayList<>(List.of("ok", "expired", "malformed", "cached"));
+    List<String> expected =
+        new ArrayList<>(List.of("ok", "expired", "malformed", "cached", "poison"));
     for (FerryError error : FerryError.values()) {
       expected.add(error.code());
     }

@@ -45,7 +45,8 @@ class DispatcherIT {
             null,
             null,
             null,
-            10);
+            10,
+            5);
   }
 
   @AfterEach
