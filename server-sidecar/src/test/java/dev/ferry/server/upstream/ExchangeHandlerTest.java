@@ -38,6 +38,9 @@ class ExchangeHandlerTest {
   /** The pipeline {@link HttpUpstream} builds for each connection. */
   private EmbeddedChannel pipeline() {
     EmbeddedChannel embedded = new EmbeddedChannel();
+    embedded
+        .freezeTime(); // Time moves only by advanceTimeBy: timeouts are exact, whatever the machine
+    // does.
     HttpUpstream.initPipeline(embedded.pipeline(), pool, MAX_BODY);
     return embedded;
   }
