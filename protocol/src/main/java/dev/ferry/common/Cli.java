@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 
 /**
@@ -58,6 +59,8 @@ public final class Cli {
    * its own threads until SIGTERM.
    */
   public static void main(Object command, String[] args) {
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
     CommandLine commandLine = commandLine(command, System.getenv());
     int status = commandLine.execute(args);
     if (status != 0 || commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
