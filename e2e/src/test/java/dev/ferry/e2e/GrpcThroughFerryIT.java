@@ -243,34 +243,11 @@ class GrpcThroughFerryIT {
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
   }
 
-  @Test
-  void passesTheServicesUnimplementedThrough() {
+  @ParameterizedTest
+  @ValueSource(strings = {"ferry.test.TestService/NoSuchMethod", "no.such.Service/Call"})
+  void passesTheServicesUnimplementedThroughForUnknownMethodsAndServices(String fullMethodName) {
     MethodDescriptor<Msg, Msg> unknown =
-        TestServiceGrpc.getUnaryMethod().toBuilder()
-            .setFullMethodName("ferry.test.TestService/NoSuchMethod")
-            .build();
-
-    assertThatThrownBy(
-            () ->
-                ClientCalls.blockingUnaryCall(
-                    channel,
-                    unknown,
-                    CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
-                    Msg.getDefaultInstance()))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> {
-              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-              assertThat(e.getTrailers().get(FERRY_ERROR)).isNull();
-            });
-  }
-
-  @Test
-  void passesTheServicesUnimplementedThroughForAnUnknownService() {
-    MethodDescriptor<Msg, Msg> unknown =
-        TestServiceGrpc.getUnaryMethod().toBuilder()
-            .setFullMethodName("no.such.Service/Call")
-            .build();
+        TestServiceGrpc.getUnaryMethod().toBuilder().setFullMethodName(fullMethodName).build();
 
     assertThatThrownBy(
             () ->

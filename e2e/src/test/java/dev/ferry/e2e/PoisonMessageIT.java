@@ -1,7 +1,6 @@
 package dev.ferry.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -15,10 +14,8 @@ import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.protocol.Topology;
 import dev.ferry.testing.RabbitBroker;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,11 +41,11 @@ class PoisonMessageIT {
           new AMQP.BasicProperties.Builder().correlationId("garbage-1").replyTo(replyQueue).build(),
           "not a request".getBytes(StandardCharsets.UTF_8));
 
-      ResponseEnvelope reply = awaitReply(channel, replyQueue);
+      ResponseEnvelope reply = Queues.awaitReply(channel, replyQueue);
       assertThat(reply.correlationId()).isEqualTo("garbage-1");
       assertThat(reply.error()).isEqualTo(FerryError.PROTOCOL_ERROR);
       assertThat(new String(reply.body(), StandardCharsets.UTF_8)).contains("headers");
-      GetResponse deadLetter = awaitMessage(channel, Topology.deadLetterQueue(pair.service));
+      GetResponse deadLetter = Queues.awaitMessage(channel, Topology.deadLetterQueue(pair.service));
       assertThat(new String(deadLetter.getBody(), StandardCharsets.UTF_8))
           .isEqualTo("not a request");
       assertThat(deadLetter.getProps().getHeaders()).containsKey("ferry-dead-letter-reason");
@@ -80,27 +77,10 @@ class PoisonMessageIT {
               .build(),
           new byte[0]);
 
-      ResponseEnvelope reply = awaitReply(channel, replyQueue);
+      ResponseEnvelope reply = Queues.awaitReply(channel, replyQueue);
       assertThat(reply.error()).isEqualTo(FerryError.UNSUPPORTED_VERSION);
       assertThat(reply.status()).isEqualTo(502);
       assertThat(echo.requests()).isZero();
     }
-  }
-
-  private static ResponseEnvelope awaitReply(Channel channel, String queue) throws Exception {
-    GetResponse message = awaitMessage(channel, queue);
-    return EnvelopeCodec.decodeResponse(message.getProps(), message.getBody());
-  }
-
-  private static GetResponse awaitMessage(Channel channel, String queue) {
-    AtomicReference<GetResponse> got = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () -> {
-              got.set(channel.basicGet(queue, true));
-              return got.get() != null;
-            });
-    return got.get();
   }
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.GetResponse;
 import dev.ferry.common.Topologies;
 import dev.ferry.loadtest.echo.EchoServer;
 import dev.ferry.protocol.AmqpMessage;
@@ -19,7 +18,6 @@ import dev.ferry.protocol.Topology;
 import dev.ferry.testing.RabbitBroker;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -63,16 +61,7 @@ class RedeliveryIT {
 
       pair.server("http://127.0.0.1:" + echo.port());
 
-      AtomicReference<GetResponse> got = new AtomicReference<>();
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () -> {
-                got.set(channel.basicGet(replyQueue, true));
-                return got.get() != null;
-              });
-      ResponseEnvelope reply =
-          EnvelopeCodec.decodeResponse(got.get().getProps(), got.get().getBody());
+      ResponseEnvelope reply = Queues.awaitReply(channel, replyQueue);
       assertThat(reply.correlationId()).isEqualTo("corr-42");
       assertThat(reply.status()).isEqualTo(200);
       assertThat(reply.headers())
@@ -111,9 +100,9 @@ class RedeliveryIT {
                   now + 30_000));
 
       channel.basicPublish("", queue, message.properties(), message.body());
-      ResponseEnvelope first = awaitReply(channel, replyQueue);
+      ResponseEnvelope first = Queues.awaitReply(channel, replyQueue);
       channel.basicPublish("", queue, message.properties(), message.body());
-      ResponseEnvelope second = awaitReply(channel, replyQueue);
+      ResponseEnvelope second = Queues.awaitReply(channel, replyQueue);
 
       assertThat(first.status()).isEqualTo(200);
       assertThat(second.status()).isEqualTo(200);
@@ -121,17 +110,5 @@ class RedeliveryIT {
       assertThat(second.correlationId()).isEqualTo("corr-7");
       assertThat(echo.requests()).isEqualTo(1);
     }
-  }
-
-  private static ResponseEnvelope awaitReply(Channel channel, String queue) throws Exception {
-    AtomicReference<GetResponse> got = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () -> {
-              got.set(channel.basicGet(queue, true));
-              return got.get() != null;
-            });
-    return EnvelopeCodec.decodeResponse(got.get().getProps(), got.get().getBody());
   }
 }
