@@ -99,8 +99,8 @@ public final class FerryChannel extends Channel {
         (events != null ? events : (Executor) Runnable::run).execute(close);
         return;
       }
-      stream =
-          client.openStream(
+      FerryStream created =
+          client.newStream(
               service,
               method.getFullMethodName(),
               RawGrpc.headers(headers),
@@ -138,6 +138,8 @@ public final class FerryChannel extends Channel {
                       RawGrpc.metadata(status.trailers()));
                 }
               });
+      stream = created; // Before start(): the listener's events may use it at once.
+      created.start();
       context.addListener(onContextCancelled, Runnable::run);
     }
 

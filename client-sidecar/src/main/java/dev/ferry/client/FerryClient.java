@@ -183,13 +183,15 @@ public final class FerryClient implements Caller, AutoCloseable {
   }
 
   /**
-   * Opens a gRPC call ({@code fullMethod} is {@code pkg.Service/Method}) to {@code service}. {@code
-   * singleRequest} says the caller sends exactly one message then half-closes (unary and
-   * server-streaming), so that both travel in one AMQP message. The listener hears everything on
-   * {@code events} (null: a pool of the client's), one event at a time and in order, ending with
-   * exactly one {@link FerryStreamListener#onClose}, by the timeout at the latest.
+   * A new gRPC call ({@code fullMethod} is {@code pkg.Service/Method}) to {@code service}, to be
+   * started with {@link FerryStream#start()}: as with grpc-java's {@code ClientCall}, the caller
+   * holds the stream before any event can reach the listener. {@code singleRequest} says the caller
+   * sends exactly one message then half-closes (unary and server-streaming), so that both travel in
+   * one AMQP message. Once started, the listener hears everything on {@code events} (null: a pool
+   * of the client's), one event at a time and in order, ending with exactly one {@link
+   * FerryStreamListener#onClose}, by the timeout at the latest.
    */
-  public FerryStream openStream(
+  public FerryStream newStream(
       String service,
       String fullMethod,
       List<Header> metadata,
@@ -197,23 +199,23 @@ public final class FerryClient implements Caller, AutoCloseable {
       boolean singleRequest,
       Executor events,
       FerryStreamListener listener) {
-    StreamCall call =
-        new StreamCall(
-            streamContext,
-            service,
-            fullMethod,
-            metadata,
-            Math.max(1, timeout.toMillis()),
-            singleRequest,
-            events,
-            listener);
-    call.open();
+    return new StreamCall(
+        streamContext,
+        service,
+        fullMethod,
+        metadata,
+        Math.max(1, timeout.toMillis()),
+        singleRequest,
+        events,
+        listener,
+        this::streamRefusal);
+  }
+
+  /** Why a gRPC call that has just registered may not go on, or null when it may. */
+  private StreamCall.Refusal streamRefusal() {
     FerryError refusal =
         streams.size() > config.maxPending() ? FerryError.OVERLOADED : admissionError();
-    if (refusal != null) {
-      call.fail(refusal, refusalDetail(refusal), false);
-    }
-    return call;
+    return refusal == null ? null : new StreamCall.Refusal(refusal, refusalDetail(refusal));
   }
 
   private FerryError admissionError() {

@@ -2,10 +2,14 @@ package dev.ferry.client;
 
 /**
  * The caller's side of one gRPC call over Ferry (any of the four call types), as {@link
- * FerryClient#openStream} returns it. Methods may be called from any thread, not concurrently with
- * each other; events arrive on the {@link FerryStreamListener}, one at a time, in order.
+ * FerryClient#newStream} returns it. Methods may be called from any thread, not concurrently with
+ * each other; events arrive on the {@link FerryStreamListener}, one at a time, in order, from
+ * {@link #start()} on.
  */
 public interface FerryStream {
+  /** Starts the call; the listener hears nothing before this, and is called once it returns. */
+  void start();
+
   /** Sends one request message. */
   void sendMessage(byte[] message);
 

@@ -5,6 +5,9 @@ final class FerryStreams {
   static final FerryStream CLOSED =
       new FerryStream() {
         @Override
+        public void start() {}
+
+        @Override
         public void sendMessage(byte[] message) {}
 
         @Override

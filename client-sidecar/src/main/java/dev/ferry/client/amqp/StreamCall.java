@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ public final class StreamCall implements FerryStream {
   private final boolean singleRequest;
   private final FerryStreamListener listener;
   private final SerialExecutor events;
+  private final Supplier<Refusal> admission;
 
   private boolean started;
   private byte[] firstMessage;
@@ -82,6 +84,9 @@ public final class StreamCall implements FerryStream {
       ExecutorService callbacks,
       Outcomes outcomes) {}
 
+  /** Why a call may not go on: the error it fails with, and a detail for the caller. */
+  public record Refusal(FerryError error, String detail) {}
+
   /** Hears how each call ended: {@code ok}, {@code cancelled} or a ferry-error code. */
   public interface Outcomes {
     void ended(String service, String outcome, long durationNanos);
@@ -95,7 +100,8 @@ public final class StreamCall implements FerryStream {
       long timeoutMillis,
       boolean singleRequest,
       Executor events,
-      FerryStreamListener listener) {
+      FerryStreamListener listener,
+      Supplier<Refusal> admission) {
     this.context = context;
     this.service = service;
     this.method = method;
@@ -104,13 +110,16 @@ public final class StreamCall implements FerryStream {
     this.singleRequest = singleRequest;
     this.listener = listener;
     this.events = new SerialExecutor(events == null ? context.callbacks() : events);
+    this.admission = admission;
   }
 
   /**
-   * Registers the call and arms its deadline; nothing is published until the first message. The
-   * call is ready for that message at once ({@link FerryStreamListener#onReady}).
+   * Registers the call and arms its deadline, or fails it at once when {@code admission} refuses
+   * it; nothing is published until the first message. The call is ready for that message at once
+   * ({@link FerryStreamListener#onReady}).
    */
-  public void open() {
+  @Override
+  public void start() {
     context.registry().add(callId, this);
     long timeout = Math.max(1, deadlineMillis - System.currentTimeMillis());
     synchronized (this) {
@@ -122,6 +131,10 @@ public final class StreamCall implements FerryStream {
                   timeout,
                   TimeUnit.MILLISECONDS);
       signalReadyLocked();
+    }
+    Refusal refusal = admission.get();
+    if (refusal != null) {
+      fail(refusal.error(), refusal.detail(), false);
     }
   }
 

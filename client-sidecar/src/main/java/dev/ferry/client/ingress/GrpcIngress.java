@@ -157,7 +157,7 @@ public final class GrpcIngress implements AutoCloseable {
         return new ServerCall.Listener<>() {};
       }
       FerryStream stream =
-          client.openStream(
+          client.newStream(
               service,
               fullMethod,
               RawGrpc.headers(headers),
@@ -168,6 +168,7 @@ public final class GrpcIngress implements AutoCloseable {
       // Not yet: asking the caller for messages now could call the listener back before gRPC
       // has it (this runs on the event loop that would call it).
       bridge.attach(stream);
+      stream.start();
       eventLoop.execute(bridge::begin);
       return bridge.callerListener();
     }
