@@ -142,4 +142,13 @@ class MessageSignerTest {
     assertThatThrownBy(() -> MessageSigner.fromKeyFile("\n  \n"))
         .hasMessageContaining("no signing key");
   }
+
+  @Test
+  void noneSignsNothingAndAcceptsEverything() throws Exception {
+    AmqpMessage unsigned = request();
+
+    assertThat(MessageSigner.NONE.sign(unsigned, "", QUEUE)).isSameAs(unsigned);
+    MessageSigner.NONE.verify(unsigned.properties(), unsigned.body(), "", QUEUE);
+    assertThat(MessageSigner.NONE.enabled()).isFalse();
+  }
 }
