@@ -30,13 +30,19 @@ final class EchoHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private final LongAdder requests;
   private final ArrivedHeaders arrived;
+  private final EchoObserver observer;
 
   /** Completes once the previous response of this connection has been written; null before. */
   private Future<?> previous;
 
   EchoHandler(LongAdder requests, ArrivedHeaders arrived) {
+    this(requests, arrived, EchoObserver.NONE);
+  }
+
+  EchoHandler(LongAdder requests, ArrivedHeaders arrived, EchoObserver observer) {
     this.requests = requests;
     this.arrived = arrived;
+    this.observer = observer;
   }
 
   @Override
@@ -63,6 +69,7 @@ final class EchoHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private void echo(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query) {
     requests.increment();
+    observer.arrived(request.method().name(), request.uri(), arrived.latest());
     EchoOptions options;
     try {
       options = EchoOptions.parse(query.parameters());

@@ -80,10 +80,22 @@ public final class EchoServer implements AutoCloseable {
    * @throws UncheckedIOException when the address cannot be bound
    */
   public static EchoServer start(String host, int port) {
-    return start(new EchoConfig(host, port));
+    return start(host, port, EchoObserver.NONE);
+  }
+
+  /**
+   * Starts like {@link #start(String, int)}, and tells {@code observer} about every request that
+   * reaches the echo endpoint, as it arrives.
+   */
+  public static EchoServer start(String host, int port, EchoObserver observer) {
+    return start(new EchoConfig(host, port), observer);
   }
 
   static EchoServer start(EchoConfig config) {
+    return start(config, EchoObserver.NONE);
+  }
+
+  private static EchoServer start(EchoConfig config, EchoObserver observer) {
     InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
     if (address.isUnresolved()) {
       throw cannotListen(config, new UnknownHostException("unknown host"));
@@ -98,7 +110,7 @@ public final class EchoServer implements AutoCloseable {
             .channel(NioServerSocketChannel.class)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childHandler(pipeline(requests))
+            .childHandler(pipeline(requests, observer))
             .bind(address)
             .awaitUninterruptibly();
     if (!bound.isSuccess()) {
@@ -118,7 +130,8 @@ public final class EchoServer implements AutoCloseable {
         cause instanceof IOException io ? io : new IOException(cause));
   }
 
-  private static ChannelInitializer<SocketChannel> pipeline(LongAdder requests) {
+  private static ChannelInitializer<SocketChannel> pipeline(
+      LongAdder requests, EchoObserver observer) {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(SocketChannel channel) {
@@ -129,7 +142,7 @@ public final class EchoServer implements AutoCloseable {
             .addLast(new HttpServerKeepAliveHandler())
             .addLast(arrived)
             .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-            .addLast(new EchoHandler(requests, arrived));
+            .addLast(new EchoHandler(requests, arrived, observer));
       }
     };
   }

@@ -1,4 +1,4 @@
-package dev.ferry.testing;
+package dev.ferry.loadtest.fault;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,20 +9,23 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP proxy in this process for putting faults between a sidecar and the broker: listens on
- * {@code 127.0.0.1} (a free port) and forwards each connection to a target {@code host:port}, with
- * blocking sockets and two threads per direction (one reads, one writes).
+ * A TCP proxy in this process for putting faults between a sidecar and the broker (the broker fault
+ * tests and {@code ferry-loadtest soak} use it): listens on {@code 127.0.0.1} (a free port) and
+ * forwards each connection to a target {@code host:port}, with blocking sockets and two threads per
+ * direction (one reads, one writes).
  *
  * <ul>
  *   <li>{@link #cut()} resets every proxied connection at once (both sides), as a network cut or a
@@ -35,6 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       accepted and reset at once (the listening port stays the same, so the sidecar's URI does
  *       too); {@link #accept()} ends that. Open connections are not touched: {@code refuse()} then
  *       {@code cut()} takes the broker away.
+ *   <li>{@link #delay(Duration)} holds every chunk of bytes, in both directions, until that long
+ *       after it was read (a slow network: latency, in order, nothing lost); {@code
+ *       delay(Duration.ZERO)} ends that.
  * </ul>
  *
  * <pre>{@code
@@ -52,15 +58,15 @@ public final class FaultProxy implements AutoCloseable {
   private static final int BUFFER = 16 * 1024;
   private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
   private static final int MAX_HELD_CHUNKS = 256; // At most 4 MiB per direction and connection.
-  private static final byte[] END = new byte[0];
 
   private final ServerSocket listener;
   private final InetSocketAddress target;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Object gate = new Object(); // Guards blackholed; held writers wait on it.
+  private final Object gate = new Object(); // Guards blackholed, delayNanos; writers wait on it.
   private boolean blackholed;
+  private long delayNanos;
   private volatile boolean refusing;
 
   private FaultProxy(ServerSocket listener, InetSocketAddress target) {
@@ -144,6 +150,21 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Forwards each chunk of bytes (both directions, all connections, open and new) no earlier than
+   * {@code latency} after it was read; {@link Duration#ZERO} forwards at once again. Chunks keep
+   * their order, so a chunk also waits for the ones before it.
+   */
+  public void delay(Duration latency) {
+    if (latency.isNegative()) {
+      throw new IllegalArgumentException("latency: " + latency + " (expected: >= 0)");
+    }
+    synchronized (gate) {
+      delayNanos = latency.toNanos();
+      gate.notifyAll();
+    }
+  }
+
   /** Resets new connections as soon as they are accepted, until {@link #accept()}. */
   public void refuse() {
     refusing = true;
@@ -187,20 +208,45 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
-  /** Waits while bytes are held; false when {@code link} closed meanwhile. */
-  private boolean awaitForwarding(Link link) throws InterruptedException {
+  /**
+   * Waits while {@code chunk} is held (blackholed, or not yet due under a delay); false when {@code
+   * link} closed meanwhile.
+   */
+  private boolean awaitForwarding(Link link, Chunk chunk) throws InterruptedException {
     synchronized (gate) {
-      while (blackholed && !link.closed.get()) {
-        gate.wait();
+      while (!link.closed.get()) {
+        if (blackholed) {
+          gate.wait();
+          continue;
+        }
+        long wait = chunk.readAtNanos() + delayNanos - System.nanoTime();
+        if (wait <= 0) {
+          break;
+        }
+        TimeUnit.NANOSECONDS.timedWait(gate, wait);
       }
     }
     return !link.closed.get();
   }
 
   /**
+   * Bytes read from one side, and when ({@link System#nanoTime()}); no bytes means the end of the
+   * stream, which is held like any byte.
+   */
+  private record Chunk(byte[] bytes, long readAtNanos) {
+    static Chunk end() {
+      return new Chunk(new byte[0], System.nanoTime());
+    }
+
+    boolean isEnd() {
+      return bytes.length == 0;
+    }
+  }
+
+  /**
    * One proxied connection: the caller's socket, the target's, and per direction a reader (which
    * keeps reading, so that what a peer sent is counted as held at once) and a writer (which waits
-   * while the proxy is blackholed).
+   * while the proxy is blackholed or delays).
    */
   private final class Link {
     final Socket caller;
@@ -232,46 +278,47 @@ public final class FaultProxy implements AutoCloseable {
         close(); // The target is down: so is the proxied connection.
         return;
       }
-      BlockingQueue<byte[]> up = new ArrayBlockingQueue<>(MAX_HELD_CHUNKS);
-      BlockingQueue<byte[]> down = new ArrayBlockingQueue<>(MAX_HELD_CHUNKS);
+      BlockingQueue<Chunk> up = new ArrayBlockingQueue<>(MAX_HELD_CHUNKS);
+      BlockingQueue<Chunk> down = new ArrayBlockingQueue<>(MAX_HELD_CHUNKS);
       thread("up-read", () -> read(caller, up));
       thread("up-write", () -> write(up, callee));
       thread("down-read", () -> read(callee, down));
       thread("down-write", () -> write(down, caller));
     }
 
-    /** Reads {@code from} into {@code chunks} until it ends, then queues {@link #END}. */
-    private void read(Socket from, BlockingQueue<byte[]> chunks) {
+    /** Reads {@code from} into {@code chunks} until it ends, then queues the end. */
+    private void read(Socket from, BlockingQueue<Chunk> chunks) {
       byte[] buffer = new byte[BUFFER];
       try {
         InputStream in = from.getInputStream();
         int n;
         while ((n = in.read(buffer)) >= 0) {
           held.addAndGet(n);
-          chunks.put(Arrays.copyOf(buffer, n)); // Waits when MAX_HELD_CHUNKS are held.
+          // Waits when MAX_HELD_CHUNKS are held.
+          chunks.put(new Chunk(Arrays.copyOf(buffer, n), System.nanoTime()));
         }
       } catch (IOException e) {
         // Reset by the peer, or closed by cut(): the end, held like any byte.
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      if (!chunks.offer(END)) {
+      if (!chunks.offer(Chunk.end())) {
         close(); // Full: its writer may be held, so end the connection here.
       }
     }
 
-    /** Writes what {@code chunks} holds to {@code to}, waiting while blackholed; ends at END. */
-    private void write(BlockingQueue<byte[]> chunks, Socket to) {
+    /** Writes what {@code chunks} holds to {@code to}, waiting while held, until the end. */
+    private void write(BlockingQueue<Chunk> chunks, Socket to) {
       try {
         OutputStream out = to.getOutputStream();
         while (true) {
-          byte[] chunk = chunks.take();
-          if (!awaitForwarding(this) || chunk == END) {
+          Chunk chunk = chunks.take();
+          if (!awaitForwarding(this, chunk) || chunk.isEnd()) {
             return;
           }
-          out.write(chunk);
+          out.write(chunk.bytes());
           out.flush();
-          held.addAndGet(-chunk.length);
+          held.addAndGet(-chunk.bytes().length);
         }
       } catch (IOException e) {
         // The peer is gone: the connection ends.

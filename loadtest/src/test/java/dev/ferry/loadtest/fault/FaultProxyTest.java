@@ -1,4 +1,4 @@
-package dev.ferry.testing;
+package dev.ferry.loadtest.fault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -140,6 +140,31 @@ class FaultProxyTest {
     assertEnded(callee);
     assertThat(proxy.connections()).isZero();
     assertThat(proxy.heldBytes()).as("held bytes of cut connections are dropped").isZero();
+  }
+
+  @Test
+  void delayHoldsEachChunkThatLongInOrderUntilSetToZero() throws Exception {
+    Socket caller = connect();
+    Socket callee = target.next();
+    Duration latency = Duration.ofSeconds(1);
+    proxy.delay(latency);
+
+    long sent = System.nanoTime();
+    send(caller, "one");
+    send(caller, "two");
+
+    await()
+        .during(QUIET)
+        .atMost(QUIET.multipliedBy(2))
+        .until(() -> callee.getInputStream().available() == 0);
+    assertThat(receive(callee, 6)).isEqualTo("onetwo");
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(latency);
+    proxy.delay(Duration.ZERO);
+    long answered = System.nanoTime();
+    send(callee, "back");
+    assertThat(receive(caller, 4)).isEqualTo("back");
+    assertThat(Duration.ofNanos(System.nanoTime() - answered)).isLessThan(latency);
+    assertThat(proxy.connections()).isEqualTo(1);
   }
 
   @Test
