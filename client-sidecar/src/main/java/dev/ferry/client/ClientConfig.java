@@ -6,6 +6,7 @@ import dev.ferry.client.ingress.Routes;
 import dev.ferry.common.AmqpConnector;
 import dev.ferry.common.Cli.ConfigException;
 import dev.ferry.common.ConfigChecks;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.QueueType;
 import java.time.Duration;
 import java.util.Set;
@@ -31,7 +32,9 @@ record ClientConfig(
     int maxPending,
     long maxPendingBytes,
     Duration idleTimeout,
-    Duration drainTimeout) {
+    Duration readTimeout,
+    Duration drainTimeout,
+    MessageSigner signer) {
 
   /** Headers travel in the message properties, which must fit in one frame (frame_max 128 KiB). */
   static final long MAX_HEADER_LIMIT = 64 * 1024;
@@ -50,6 +53,7 @@ record ClientConfig(
           "--service: missing (expected: a default service, or --route entries)");
     }
     requireNonNull(queueType, "queueType");
+    requireNonNull(signer, "signer");
     ConfigChecks.port("--http-port", httpPort);
     ConfigChecks.port("--grpc-port", grpcPort);
     ConfigChecks.port("--admin-port", adminPort);
@@ -58,6 +62,7 @@ record ClientConfig(
       throw new ConfigException("--timeout: " + timeout.toMillis() + "ms (expected: at most 7d)");
     }
     ConfigChecks.positive("--idle-timeout", idleTimeout);
+    ConfigChecks.positive("--read-timeout", readTimeout);
     ConfigChecks.nonNegative("--drain-timeout", drainTimeout);
     ConfigChecks.bodySize("--max-body-size", maxBodySize);
     if (maxHeaderSize < 1024 || maxHeaderSize > MAX_HEADER_LIMIT) {
@@ -114,6 +119,9 @@ record ClientConfig(
         + maxHeaderSize
         + " max_pending="
         + maxPending
+        + " read_timeout="
+        + readTimeout.toMillis()
+        + "ms"
         + " drain_timeout="
         + drainTimeout.toMillis()
         + "ms";

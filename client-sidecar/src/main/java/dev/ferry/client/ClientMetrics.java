@@ -48,8 +48,16 @@ final class ClientMetrics {
             "ferry.client.replies.malformed", replies, ReplyConsumer::malformedReplies)
         .description("Replies that could not be decoded")
         .register(registry);
+    FunctionCounter.builder(
+            "ferry.client.replies.rejected", replies, ReplyConsumer::rejectedSignatures)
+        .description("Replies and frames dropped for a missing or wrong signature")
+        .register(registry);
     FunctionCounter.builder("ferry.broker.recoveries", connector, AmqpConnector::recoveries)
         .description("Broker connection recoveries")
+        .tag("sidecar", "client")
+        .register(registry);
+    Gauge.builder("ferry.broker.blocked", connector, c -> c.isBlocked() ? 1 : 0)
+        .description("1 while the broker blocks the connection (a memory or disk alarm)")
         .tag("sidecar", "client")
         .register(registry);
   }

@@ -57,9 +57,12 @@ public final class ClientSidecar implements Sidecar {
             config.queueType(),
             config.maxPending(),
             config.maxPendingBytes(),
-            "ferry-client-sidecar");
+            "ferry-client-sidecar",
+            config.signer());
     client = FerryClient.connect(clientConfig, registry);
     readiness.add("broker", client::isReady);
+    FerryClient connected = client;
+    readiness.add("broker-alarm", () -> connected.brokerAlarm() == null);
     for (String service : config.services()) {
       client.declare(service);
     }
@@ -74,7 +77,8 @@ public final class ClientSidecar implements Sidecar {
                 (int) config.maxBodySize(),
                 8192,
                 (int) config.maxHeaderSize(),
-                config.idleTimeout()));
+                config.idleTimeout(),
+                config.readTimeout()));
     grpc =
         GrpcIngress.start(
             client,
@@ -84,7 +88,9 @@ public final class ClientSidecar implements Sidecar {
                 config.routes(),
                 config.timeout(),
                 (int) config.maxBodySize(),
-                (int) config.maxHeaderSize()));
+                (int) config.maxHeaderSize(),
+                config.idleTimeout(),
+                config.readTimeout()));
     health.scheduleWithFixedDelay(
         () -> grpc.reportHealth(readiness::isReady), 0, 1, TimeUnit.SECONDS);
     started = true;

@@ -139,6 +139,15 @@ public final class ClientSidecarMain implements Callable<Integer> {
   Duration idleTimeout;
 
   @Option(
+      names = "--read-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      description =
+          "A request must arrive whole (head and body) this soon after its first byte; otherwise"
+              + " 408 and the connection closes (default: ${DEFAULT-VALUE}).")
+  Duration readTimeout;
+
+  @Option(
       names = "--drain-timeout",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -201,6 +210,8 @@ public final class ClientSidecarMain implements Callable<Integer> {
         maxPending,
         maxPendingBytes,
         idleTimeout,
-        drainTimeout);
+        readTimeout,
+        drainTimeout,
+        broker.signer());
   }
 }

@@ -109,7 +109,8 @@ public final class FerryClient implements Caller, AutoCloseable {
       Connection connection = connector.connect();
       PendingCalls pending = new PendingCalls(config.maxPending(), config.maxPendingBytes(), timer);
       StreamRegistry streams = new StreamRegistry();
-      ReplyConsumer replies = new ReplyConsumer(connection, Ids.random128(), pending, streams);
+      ReplyConsumer replies =
+          new ReplyConsumer(connection, Ids.random128(), pending, streams, config.signer());
       replies.start();
       RequestPublisher publisher =
           new RequestPublisher(
@@ -119,7 +120,9 @@ public final class FerryClient implements Caller, AutoCloseable {
                 if (!pending.fail(correlationId, FerryError.NO_ROUTE, detail)) {
                   streams.returned(correlationId, detail);
                 }
-              });
+              },
+              connector::blockedReason,
+              config.signer());
       publisher.start();
       connector.onRecovery(publisher::forgetDeclarations);
       connector.onRecovery(publisher::republishHeld);
@@ -228,17 +231,33 @@ public final class FerryClient implements Caller, AutoCloseable {
     return null;
   }
 
-  private static String refusalDetail(FerryError error) {
+  private String refusalDetail(FerryError error) {
     return switch (error) {
       case SHUTTING_DOWN -> "client is shutting down";
       case OVERLOADED -> "too many calls in progress";
-      default -> "not connected to the broker";
+      default -> {
+        String alarm = connector.blockedReason();
+        yield alarm != null ? RequestPublisher.alarmDetail(alarm) : "not connected to the broker";
+      }
     };
   }
 
-  /** True when connected to the broker and consuming replies. */
+  /**
+   * True when connected to the broker, consuming replies, and not blocked by a broker resource
+   * alarm.
+   */
   public boolean isReady() {
     return !closing && connector.isUsable() && replies.isConsuming();
+  }
+
+  /**
+   * Why the broker blocks this client's connection (a memory or disk alarm: {@code low on memory},
+   * {@code low on disk space}), or null when it does not. Meanwhile new calls end at once with
+   * {@code broker-unavailable}. The broker tells a connection only once it publishes during the
+   * alarm: the first call sent then waits in the broker until the alarm clears or its deadline.
+   */
+  public String brokerAlarm() {
+    return connector.blockedReason();
   }
 
   /** Calls waiting for their reply now. */
@@ -262,6 +281,11 @@ public final class FerryClient implements Caller, AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    if (connector.isBlocked()) {
+      // The broker reads nothing from a blocked connection: no cancel, close or ack could reach
+      // it, and the publisher may be stuck writing. Aborting the connection frees it at once.
+      connector.close();
+    }
     // Streams first: their cancels must still go out to the server sidecars.
     streams.failAll(FerryError.SHUTTING_DOWN, "client closed");
     publisher.close();

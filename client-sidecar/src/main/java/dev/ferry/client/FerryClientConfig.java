@@ -2,6 +2,7 @@ package dev.ferry.client;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.QueueType;
 import java.time.Duration;
 
@@ -15,13 +16,16 @@ import java.time.Duration;
  * @param maxPendingBytes bytes of request bodies waiting for replies at once; beyond it calls fail
  *     at once with {@code overloaded}
  * @param connectionName how the connection appears in the broker's management UI
+ * @param signer signs what the client publishes and checks what it receives (PROTOCOL.md §16);
+ *     {@link MessageSigner#NONE} when the deployment does not sign
  */
 public record FerryClientConfig(
     String amqpUri,
     QueueType queueType,
     int maxPending,
     long maxPendingBytes,
-    String connectionName) {
+    String connectionName,
+    MessageSigner signer) {
 
   /** The default maximum of pending calls. */
   public static final int DEFAULT_MAX_PENDING = 10_000;
@@ -29,7 +33,17 @@ public record FerryClientConfig(
   /** The default maximum of request bytes held by pending calls: 256 MiB. */
   public static final long DEFAULT_MAX_PENDING_BYTES = 256L * 1024 * 1024;
 
-  /** With the default byte bound. */
+  /** Without signing. */
+  public FerryClientConfig(
+      String amqpUri,
+      QueueType queueType,
+      int maxPending,
+      long maxPendingBytes,
+      String connectionName) {
+    this(amqpUri, queueType, maxPending, maxPendingBytes, connectionName, MessageSigner.NONE);
+  }
+
+  /** With the default byte bound, without signing. */
   public FerryClientConfig(
       String amqpUri, QueueType queueType, int maxPending, String connectionName) {
     this(amqpUri, queueType, maxPending, DEFAULT_MAX_PENDING_BYTES, connectionName);
@@ -39,6 +53,7 @@ public record FerryClientConfig(
     requireNonNull(amqpUri, "amqpUri");
     requireNonNull(queueType, "queueType");
     requireNonNull(connectionName, "connectionName");
+    requireNonNull(signer, "signer");
     if (maxPending <= 0) {
       throw new IllegalArgumentException("maxPending: " + maxPending + " (expected: > 0)");
     }
@@ -46,6 +61,12 @@ public record FerryClientConfig(
       throw new IllegalArgumentException(
           "maxPendingBytes: " + maxPendingBytes + " (expected: > 0)");
     }
+  }
+
+  /** This configuration with messages signed and checked by {@code signer}. */
+  public FerryClientConfig withSigner(MessageSigner signer) {
+    return new FerryClientConfig(
+        amqpUri, queueType, maxPending, maxPendingBytes, connectionName, signer);
   }
 
   /** Defaults for everything but the broker URI. */

@@ -34,6 +34,7 @@ class ClientSidecarMainTest {
         "--timeout       | 5 parsecs",
         "--timeout       | 0s",
         "--idle-timeout  | 0ms",
+        "--read-timeout  | 0s",
         "--drain-timeout | soon",
         "--max-body-size | lots",
         "--max-body-size | 1GiB",
@@ -125,6 +126,7 @@ class ClientSidecarMainTest {
     assertThat(config.maxHeaderSize()).isEqualTo(32L * 1024);
     assertThat(config.maxPending()).isEqualTo(10_000);
     assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
   }
 
@@ -165,12 +167,15 @@ class ClientSidecarMainTest {
             "2KiB",
             "--idle-timeout",
             "2m",
+            "--read-timeout",
+            "10s",
             "--drain-timeout",
             "0s");
 
     assertThat(config.maxBodySize()).isEqualTo(64 * 1024);
     assertThat(config.maxHeaderSize()).isEqualTo(2 * 1024);
     assertThat(config.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.drainTimeout()).isZero();
   }
 

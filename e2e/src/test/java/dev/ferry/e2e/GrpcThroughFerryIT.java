@@ -11,6 +11,7 @@ import dev.ferry.e2e.proto.TestServiceGrpc;
 import dev.ferry.testing.RabbitBroker;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ClientStreamTracer;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -48,6 +49,8 @@ class GrpcThroughFerryIT {
       Metadata.Key.of("x-team", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<byte[]> BINARY =
       Metadata.Key.of("x-token-bin", Metadata.BINARY_BYTE_MARSHALLER);
+  private static final Metadata.Key<String> GRPC_TIMEOUT =
+      Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> FERRY_ERROR =
       Metadata.Key.of("ferry-error", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -286,6 +289,74 @@ class GrpcThroughFerryIT {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
               assertThat(e.getTrailers().get(FERRY_ERROR)).isEqualTo("body-too-large");
             });
+  }
+
+  @Test
+  void refusesMetadataOverTheHeaderLimitWithoutCallingTheService() {
+    int before = service.calls.get();
+    Metadata headers = new Metadata();
+    // --max-header-size (32 KiB) is advertised in the HTTP/2 settings: grpc-java refuses to send
+    // it (INTERNAL); a client that sent it anyway would be refused by the sidecar.
+    headers.put(ASCII, "x".repeat(40 * 1024));
+
+    assertThatThrownBy(
+            () ->
+                blocking
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .unary(Msg.newBuilder().setText("big-metadata").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getCode())
+                    .isIn(Status.Code.RESOURCE_EXHAUSTED, Status.Code.INTERNAL));
+    assertThat(service.calls.get()).isEqualTo(before);
+    assertThat(blocking.unary(Msg.newBuilder().setText("after").build()).getText())
+        .isEqualTo("echo:after");
+  }
+
+  @Test
+  void endsACallWhoseDeadlineHadPassedOnArrivalWithoutCallingTheService() throws Exception {
+    int before = service.calls.get();
+    // grpc-java never sends a call whose deadline has passed: the header is made by hand (the
+    // call has no deadline of its own, so nothing replaces it) and says 1 ns.
+    ClientStreamTracer.Factory expiredOnArrival =
+        new ClientStreamTracer.Factory() {
+          @Override
+          public ClientStreamTracer newClientStreamTracer(
+              ClientStreamTracer.StreamInfo info, Metadata headers) {
+            return new ClientStreamTracer() {
+              @Override
+              public void streamCreated(io.grpc.Attributes transportAttrs, Metadata headers) {
+                headers.put(GRPC_TIMEOUT, "1n");
+              }
+            };
+          }
+        };
+
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    ClientCall<Msg, Msg> call =
+        channel.newCall(
+            TestServiceGrpc.getUnaryMethod(),
+            CallOptions.DEFAULT.withStreamTracerFactory(expiredOnArrival));
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, Metadata received) {
+            trailers.set(received);
+            closed.complete(status);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage(Msg.newBuilder().setText("too-late").build());
+    call.halfClose();
+
+    assertThat(closed.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+    // Made by the client sidecar before it opens a stream: nothing was published.
+    assertThat(trailers.get().get(FERRY_ERROR)).isEqualTo("timeout");
+    assertThat(closed.join().getDescription()).contains("on arrival");
+    assertThat(service.calls.get()).isEqualTo(before);
   }
 
   @Test

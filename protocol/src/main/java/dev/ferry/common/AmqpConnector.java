@@ -1,23 +1,30 @@
 package dev.ferry.common;
 
+import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.BlockedListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
+import com.rabbitmq.client.SocketConfigurator;
+import com.rabbitmq.client.impl.DefaultExceptionHandler;
 import com.rabbitmq.client.impl.recovery.RecordedExchange;
 import com.rabbitmq.client.impl.recovery.RecordedQueue;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,31 +32,71 @@ import org.slf4j.LoggerFactory;
  * Owns a sidecar's connection to the broker: connects (retrying while the broker is away at
  * start-up), lets amqp-client recover it and its topology after a loss, and tells whether it is
  * usable now. Credentials in the URI are never logged.
+ *
+ * <p>Broker resource alarms: while the broker blocks the connection ({@code connection.blocked},
+ * sent once the connection publishes during a memory or disk alarm) it reads nothing from it, so a
+ * publish, an ack or a close may wait in the socket until the alarm clears. {@link
+ * #blockedReason()} says so, {@link #onUnblocked} hears the end of it, and {@link #close()} is
+ * bounded all the same: it aborts the connection and closes its socket, which also frees a thread
+ * stuck writing to it.
  */
 public final class AmqpConnector implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(AmqpConnector.class);
   private static final Duration RETRY = Duration.ofSeconds(1);
 
+  /** How long a polite close may take before the socket is closed under it. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
   private final ConnectionFactory factory;
   private final String redactedUri;
   private final String connectionName;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicBoolean blocked = new AtomicBoolean();
+  private final AtomicReference<String> blockedReason = new AtomicReference<>();
   private final AtomicLong recoveries = new AtomicLong();
   private final List<Runnable> onRecovery = new CopyOnWriteArrayList<>();
+  private final List<Runnable> onUnblocked = new CopyOnWriteArrayList<>();
+
+  /** The socket of the current (possibly recovered) connection, to close it under a stuck write. */
+  private final AtomicReference<Socket> socket = new AtomicReference<>();
+
   private volatile Connection connection;
 
   public AmqpConnector(String uri, String connectionName) {
     this.factory = factory(uri);
+    // Keeps what factory() set up (with amqps: TLS versions, host name verification).
+    SocketConfigurator configured = factory.getSocketConfigurator();
+    factory.setSocketConfigurator(
+        opened -> {
+          configured.configure(opened);
+          socket.set(opened);
+        });
+    factory.setExceptionHandler(
+        new DefaultExceptionHandler() {
+          @Override
+          public void handleUnexpectedConnectionDriverException(
+              Connection connection, Throwable exception) {
+            if (closed.get()) {
+              // The socket closed under the reader by an abort: expected.
+              logger.debug("broker connection reader stopped cause={}", exception.toString());
+            } else {
+              super.handleUnexpectedConnectionDriverException(connection, exception);
+            }
+          }
+        });
     this.redactedUri = redact(uri);
     this.connectionName = connectionName;
   }
 
-  /** A factory for {@code uri} with automatic connection and topology recovery. */
+  /**
+   * A factory for {@code uri} with automatic connection and topology recovery, and the TLS and SASL
+   * set-up its query asks for ({@link BrokerUri}: files read and checked here).
+   */
   static ConnectionFactory factory(String uri) {
+    BrokerUri broker = BrokerUri.parse(uri);
     ConnectionFactory factory = new ConnectionFactory();
+    broker.configure(factory); // Before setUri, which keeps this TLS context then.
     try {
-      factory.setUri(uri);
+      factory.setUri(broker.clientUri());
     } catch (URISyntaxException | GeneralSecurityException | IllegalArgumentException e) {
       throw new Cli.ConfigException("--amqp-uri: not a valid AMQP URI: " + redact(uri));
     }
@@ -96,8 +143,10 @@ public final class AmqpConnector implements AutoCloseable {
   /**
    * Connects, retrying every second while the broker cannot be reached; returns the open,
    * self-recovering connection, or throws {@link InterruptedException} when closed meanwhile.
+   * Throws an {@link IOException} at once when the broker answers but the TLS handshake fails or
+   * the login is refused: waiting does not fix those.
    */
-  public Connection connect() throws InterruptedException {
+  public Connection connect() throws IOException, InterruptedException {
     boolean warned = false;
     while (!closed.get()) {
       try {
@@ -108,6 +157,7 @@ public final class AmqpConnector implements AutoCloseable {
         logger.info("connected to broker uri={} name={}", redactedUri, connectionName);
         return opened;
       } catch (IOException | TimeoutException e) {
+        failIfRefused(e);
         if (!warned) {
           logger.warn(
               "broker unreachable, retrying every {}s uri={} cause={}",
@@ -125,7 +175,29 @@ public final class AmqpConnector implements AutoCloseable {
   /** True while the connection is open and the broker is not blocking publishers. */
   public boolean isUsable() {
     Connection current = connection;
-    return current != null && current.isOpen() && !blocked.get();
+    return current != null && current.isOpen() && blockedReason.get() == null;
+  }
+
+  /**
+   * Why the broker blocks this connection (e.g. {@code low on memory}, {@code low on disk space}),
+   * or null when it does not. The broker tells a connection only once it publishes during an alarm.
+   */
+  public String blockedReason() {
+    return blockedReason.get();
+  }
+
+  /** True while the broker blocks this connection (see {@link #blockedReason()}). */
+  public boolean isBlocked() {
+    return blockedReason.get() != null;
+  }
+
+  /**
+   * Runs {@code action} each time the broker stops blocking the connection, on amqp-client's
+   * connection thread (so it must not block). Not after a recovery: a new connection starts
+   * unblocked, and what waited on the old one is gone with it.
+   */
+  public void onUnblocked(Runnable action) {
+    onUnblocked.add(action);
   }
 
   public boolean isConnected() {
@@ -150,6 +222,30 @@ public final class AmqpConnector implements AutoCloseable {
     return redactedUri;
   }
 
+  /** Throws when the broker refused this sidecar rather than being unreachable. */
+  private void failIfRefused(Exception e) throws IOException {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SSLHandshakeException || cause instanceof CertificateException) {
+        throw new IOException(
+            "broker TLS handshake failed uri="
+                + redactedUri
+                + " cause="
+                + describe(cause)
+                + " (check --amqp-ca-file, the host name in the URI, --amqp-cert-file)",
+            e);
+      }
+      if (cause instanceof AuthenticationFailureException) {
+        throw new IOException(
+            "broker refused the login uri="
+                + redactedUri
+                + " cause="
+                + describe(cause)
+                + " (check the user, the password, --amqp-sasl)",
+            e);
+      }
+    }
+  }
+
   private static String describe(Throwable e) {
     Throwable cause = e;
     while (cause.getMessage() == null && cause.getCause() != null) {
@@ -162,14 +258,22 @@ public final class AmqpConnector implements AutoCloseable {
     return new BlockedListener() {
       @Override
       public void handleBlocked(String reason) {
-        blocked.set(true);
-        logger.warn("broker blocked publishing reason={}", reason);
+        blockedReason.set(reason == null || reason.isEmpty() ? "resource alarm" : reason);
+        logger.warn("broker blocks this connection (resource alarm) reason={}", reason);
       }
 
       @Override
       public void handleUnblocked() {
-        blocked.set(false);
-        logger.info("broker unblocked publishing");
+        if (blockedReason.getAndSet(null) != null) {
+          logger.info("broker unblocked this connection");
+        }
+        for (Runnable action : onUnblocked) {
+          try {
+            action.run();
+          } catch (RuntimeException e) {
+            logger.warn("after-unblock action failed cause={}", e.toString());
+          }
+        }
       }
     };
   }
@@ -179,7 +283,7 @@ public final class AmqpConnector implements AutoCloseable {
       @Override
       public void handleRecovery(Recoverable recoverable) {
         recoveries.incrementAndGet();
-        blocked.set(false);
+        blockedReason.set(null);
         logger.info("broker connection recovered name={}", connectionName);
         for (Runnable action : onRecovery) {
           try {
@@ -197,16 +301,70 @@ public final class AmqpConnector implements AutoCloseable {
     };
   }
 
+  /**
+   * Closes the connection, within about 5 s whatever the broker does. Idempotent. A blocked
+   * connection is aborted at once: the broker would read neither the close nor anything else. A
+   * close that does not finish in time (a thread holds the connection's socket in a write that
+   * cannot end) is turned into an abort too.
+   */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      Connection current = connection;
-      if (current != null && current.isOpen()) {
-        try {
-          current.close(5_000);
-        } catch (IOException | RuntimeException e) {
-          logger.debug("closing broker connection failed", e);
-        }
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Connection current = connection;
+    if (current == null || !current.isOpen()) {
+      return;
+    }
+    if (isBlocked()) {
+      logger.info("broker blocks this connection, aborting it instead of closing it");
+      abort(current);
+      return;
+    }
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                current.close((int) CLOSE_TIMEOUT.toMillis());
+              } catch (IOException | RuntimeException e) {
+                logger.debug("closing broker connection failed", e);
+              }
+            },
+            "ferry-amqp-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      closer.join(CLOSE_TIMEOUT.toMillis() + 500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      logger.warn("broker connection did not close in time, aborting it");
+      abort(current);
+    }
+  }
+
+  /**
+   * Aborts {@code current} without waiting for the broker: marks it closed on purpose (so that it
+   * is not recovered), then closes its socket, which ends any write stuck in it.
+   */
+  private void abort(Connection current) {
+    Thread aborter = new Thread(() -> current.abort(1_000), "ferry-amqp-abort");
+    aborter.setDaemon(true);
+    aborter.start();
+    try {
+      // Long enough for the abort to mark the connection closed on purpose; it may then wait on
+      // the socket, which is closed below.
+      aborter.join(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Socket open = socket.get();
+    if (open != null) {
+      try {
+        open.close();
+      } catch (IOException e) {
+        logger.debug("closing broker socket failed", e);
       }
     }
   }

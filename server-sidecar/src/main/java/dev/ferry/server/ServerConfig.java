@@ -5,7 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.ferry.common.AmqpConnector;
 import dev.ferry.common.Cli.ConfigException;
 import dev.ferry.common.ConfigChecks;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.QueueType;
+import dev.ferry.server.resilience.CircuitSettings;
 import java.net.URI;
 import java.time.Duration;
 
@@ -50,6 +52,23 @@ import java.time.Duration;
  * @param drainTimeout {@code --drain-timeout}, {@code FERRY_DRAIN_TIMEOUT}: on SIGTERM, how long
  *     in-flight requests may take to finish, default 30s; 0 does not wait (their requests go back
  *     to the queue when the channel closes)
+ * @param maxRetries {@code --max-retries}, {@code FERRY_MAX_RETRIES}: how often one request may be
+ *     sent to the service again (idempotent HTTP requests answered 502/503/504 or reset, gRPC calls
+ *     that never reached the service), default 2; 0 turns those retries off (failed connection
+ *     attempts are still tried again within the request's budget); at most 10
+ * @param retryBudget {@code --retry-budget}, {@code FERRY_RETRY_BUDGET}: retries as a percentage of
+ *     requests, per upstream (plus a burst of 10), default 20; 0 allows none
+ * @param circuitWindow {@code --circuit-window}, {@code FERRY_CIRCUIT_WINDOW}: how many of the last
+ *     calls each upstream's circuit breaker judges, default 10; 0 turns the breakers off
+ * @param circuitMinimumCalls {@code --circuit-minimum-calls}, {@code FERRY_CIRCUIT_MINIMUM_CALLS}:
+ *     calls needed before the breaker judges at all, default 5; 1 to {@code --circuit-window}
+ * @param circuitFailureRate {@code --circuit-failure-rate}, {@code FERRY_CIRCUIT_FAILURE_RATE}: the
+ *     percentage of failed calls that opens the breaker, default 50; 1 to 100
+ * @param circuitOpenDuration {@code --circuit-open-duration}, {@code FERRY_CIRCUIT_OPEN_DURATION}:
+ *     how long an open breaker takes no requests before it probes the service and lets a trial
+ *     request through, default 5s; more than 0
+ * @param signer {@code --signing-key-file}, {@code FERRY_SIGNING_KEY_FILE}: signs what the sidecar
+ *     publishes and checks what it consumes; {@link MessageSigner#NONE} without keys
  */
 record ServerConfig(
     String amqpUri,
@@ -63,7 +82,14 @@ record ServerConfig(
     String adminHost,
     int adminPort,
     long maxBodySize,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    int maxRetries,
+    int retryBudget,
+    int circuitWindow,
+    int circuitMinimumCalls,
+    int circuitFailureRate,
+    Duration circuitOpenDuration,
+    MessageSigner signer) {
 
   /**
    * The largest {@code --max-body-size}: RabbitMQ 3.x's default {@code max_message_size}, so that
@@ -76,6 +102,7 @@ record ServerConfig(
     ConfigChecks.amqpUri(amqpUri);
     ConfigChecks.service(service);
     requireNonNull(queueType, "queueType");
+    requireNonNull(signer, "signer");
     if (upstream != null) {
       checkUpstream(upstream);
     }
@@ -106,6 +133,53 @@ record ServerConfig(
               + " bytes, RabbitMQ's default max_message_size)");
     }
     ConfigChecks.nonNegative("--drain-timeout", drainTimeout);
+    checkResilience(
+        maxRetries,
+        retryBudget,
+        circuitWindow,
+        circuitMinimumCalls,
+        circuitFailureRate,
+        circuitOpenDuration);
+  }
+
+  /** The largest {@code --max-retries}. */
+  static final int MAX_RETRIES = 10;
+
+  private static void checkResilience(
+      int maxRetries,
+      int retryBudget,
+      int circuitWindow,
+      int circuitMinimumCalls,
+      int circuitFailureRate,
+      Duration circuitOpenDuration) {
+    if (maxRetries < 0 || maxRetries > MAX_RETRIES) {
+      throw new ConfigException(
+          "--max-retries: " + maxRetries + " (expected: 0.." + MAX_RETRIES + ")");
+    }
+    if (retryBudget < 0 || retryBudget > 100) {
+      throw new ConfigException("--retry-budget: " + retryBudget + " (expected: 0..100 percent)");
+    }
+    if (circuitWindow < 0 || circuitWindow > 1000) {
+      throw new ConfigException("--circuit-window: " + circuitWindow + " (expected: 0..1000)");
+    }
+    if (circuitWindow > 0 && (circuitMinimumCalls < 1 || circuitMinimumCalls > circuitWindow)) {
+      throw new ConfigException(
+          "--circuit-minimum-calls: "
+              + circuitMinimumCalls
+              + " (expected: 1..--circuit-window, "
+              + circuitWindow
+              + ")");
+    }
+    if (circuitFailureRate < 1 || circuitFailureRate > 100) {
+      throw new ConfigException(
+          "--circuit-failure-rate: " + circuitFailureRate + " (expected: 1..100 percent)");
+    }
+    ConfigChecks.positive("--circuit-open-duration", circuitOpenDuration);
+  }
+
+  CircuitSettings circuitSettings() {
+    return new CircuitSettings(
+        circuitWindow, circuitMinimumCalls, circuitFailureRate, circuitOpenDuration);
   }
 
   /** The HTTP upstream when none is given and there is no gRPC upstream either. */
@@ -165,6 +239,18 @@ record ServerConfig(
         + maxBodySize
         + " drain_timeout="
         + drainTimeout.toMillis()
+        + "ms max_retries="
+        + maxRetries
+        + " retry_budget="
+        + retryBudget
+        + "% circuit_window="
+        + circuitWindow
+        + " circuit_minimum_calls="
+        + circuitMinimumCalls
+        + " circuit_failure_rate="
+        + circuitFailureRate
+        + "% circuit_open_duration="
+        + circuitOpenDuration.toMillis()
         + "ms";
   }
 }

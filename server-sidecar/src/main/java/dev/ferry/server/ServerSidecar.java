@@ -9,6 +9,7 @@ import dev.ferry.common.Sidecar;
 import dev.ferry.common.Topologies;
 import dev.ferry.protocol.Ids;
 import dev.ferry.server.amqp.AmqpWriter;
+import dev.ferry.server.amqp.DeliveryGate;
 import dev.ferry.server.amqp.RequestConsumer;
 import dev.ferry.server.dispatch.DispatchMetrics;
 import dev.ferry.server.dispatch.Dispatcher;
@@ -16,9 +17,13 @@ import dev.ferry.server.dispatch.InFlight;
 import dev.ferry.server.grpc.ActiveCalls;
 import dev.ferry.server.grpc.CallQueue;
 import dev.ferry.server.grpc.GrpcUpstream;
+import dev.ferry.server.resilience.Circuits;
+import dev.ferry.server.resilience.ResilientHttp;
+import dev.ferry.server.resilience.UpstreamGuard;
 import dev.ferry.server.upstream.HttpUpstream;
 import dev.ferry.server.upstream.UpstreamProbe;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
@@ -56,6 +61,7 @@ public final class ServerSidecar implements Sidecar {
   private final ActiveCalls activeCalls = new ActiveCalls();
   private volatile AmqpWriter writer;
   private volatile RequestConsumer consumer;
+  private volatile Circuits circuits;
   private volatile boolean started;
 
   ServerSidecar(ServerConfig config) {
@@ -106,7 +112,10 @@ public final class ServerSidecar implements Sidecar {
       if (closed) {
         return;
       }
-      consumer.start(dispatcher::handle);
+      DeliveryGate gate = new DeliveryGate(connector::isBlocked, dispatcher::handle);
+      connector.onUnblocked(gate::release);
+      connector.onRecovery(gate::discard);
+      consumer.start(gate);
       started = true;
     }
     logger.info("ferry server sidecar ready admin_port={}", admin.port());
@@ -115,8 +124,14 @@ public final class ServerSidecar implements Sidecar {
   /** Declares the queues and builds what handles requests, all but the consuming itself. */
   private Dispatcher prepare(Connection connection) throws IOException {
     readiness.add("broker", connector::isUsable);
+    readiness.add("broker-alarm", () -> !connector.isBlocked());
     Topologies.declareRequestQueue(connection, config.service(), config.queueType());
     Topologies.declareDeadLetterQueue(connection, config.service());
+    circuits =
+        new Circuits(config.circuitSettings(), config.maxRetries(), config.retryBudget(), registry);
+    UpstreamGuard httpGuard = probe == null ? null : guard("http", "circuit", probe);
+    UpstreamGuard grpcGuard =
+        grpcProbe == null ? UpstreamGuard.none("grpc") : guard("grpc", "circuit-grpc", grpcProbe);
     if (config.upstream() != null) {
       upstream = HttpUpstream.create(config.upstream(), (int) config.maxBodySize(), 1);
     }
@@ -124,10 +139,12 @@ public final class ServerSidecar implements Sidecar {
       grpcUpstream =
           GrpcUpstream.create(
               config.upstreamGrpcHost(), config.upstreamGrpcPort(), (int) config.maxBodySize());
-      callQueue = new CallQueue(connection, Ids.random128(), config.service(), activeCalls);
+      callQueue =
+          new CallQueue(
+              connection, Ids.random128(), config.service(), activeCalls, config.signer());
       readiness.add("call-queue", callQueue::isConsuming);
     }
-    writer = new AmqpWriter(connection, activeCalls::returned);
+    writer = new AmqpWriter(connection, activeCalls::returned, config.signer());
     readiness.add("writer", writer::isOpen);
     FunctionCounter.builder("ferry.server.replies.returned", writer, AmqpWriter::returnedReplies)
         .description("Replies the broker could not route: their caller's reply queue was gone")
@@ -143,14 +160,21 @@ public final class ServerSidecar implements Sidecar {
     FunctionCounter.builder("ferry.broker.recoveries", connector, AmqpConnector::recoveries)
         .tag("sidecar", "server")
         .register(registry);
+    Gauge.builder("ferry.broker.blocked", connector, c -> c.isBlocked() ? 1 : 0)
+        .description("1 while the broker blocks the connection (a memory or disk alarm)")
+        .tag("sidecar", "server")
+        .register(registry);
     consumer =
         new RequestConsumer(
             connection, config.service(), config.queueType(), config.concurrency(), writer);
     readiness.add("consuming", consumer::isConsuming);
+    // While a circuit is open, other replicas take the requests (or they wait in the queue).
+    consumer.intake(() -> circuits.prefetch(config.concurrency()));
+    circuits.onChange(consumer::intakeChanged);
     return new Dispatcher(
         config.service(),
         writer,
-        upstream,
+        upstream == null ? null : new ResilientHttp(upstream, httpGuard),
         new DispatchMetrics(registry, config.service(), inFlight),
         inFlight,
         config.maxBodySize(),
@@ -158,7 +182,16 @@ public final class ServerSidecar implements Sidecar {
         callQueue == null ? null : callQueue.name(),
         activeCalls,
         config.replyCacheEntries(),
-        config.maxDeliveries());
+        config.maxDeliveries(),
+        grpcGuard,
+        config.signer());
+  }
+
+  /** The breaker and retries of one upstream; not ready ({@code check}) unless it is closed. */
+  private UpstreamGuard guard(String kind, String check, UpstreamProbe upstreamProbe) {
+    UpstreamGuard guard = circuits.guard(kind, upstreamProbe::check);
+    readiness.add(check, guard.breaker()::isClosed);
+    return guard;
   }
 
   /** Waits until the service has accepted a connection once (true) or close() ran (false). */
@@ -208,13 +241,19 @@ public final class ServerSidecar implements Sidecar {
     stopping.complete(null);
     readiness.drain();
     if (consumer != null) {
-      consumer.stop();
+      // A blocked broker reads nothing, the cancel included: new deliveries stay held meanwhile.
+      consumer.stop(connector.isBlocked() ? 0 : RequestConsumer.CANCEL_TIMEOUT_MILLIS);
       try {
         boolean drained = inFlight.awaitNone(config.drainTimeout().toNanos());
         logger.info("drained in-flight requests complete={} left={}", drained, inFlight.count());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (connector.isBlocked()) {
+      // Neither replies nor acks nor closes can reach the broker now, and the writer may be stuck
+      // in a publish: abort the connection (unacked requests go back to the queue).
+      connector.close();
     }
     if (writer != null) {
       writer.close(); // Runs the queued acks on the consumer channel before it closes.
@@ -230,6 +269,9 @@ public final class ServerSidecar implements Sidecar {
     }
     if (grpcUpstream != null) {
       grpcUpstream.close();
+    }
+    if (circuits != null) {
+      circuits.close();
     }
     if (probe != null) {
       probe.close();

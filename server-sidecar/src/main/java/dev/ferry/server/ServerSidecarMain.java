@@ -105,6 +105,60 @@ public final class ServerSidecarMain implements Callable<Integer> {
           "On SIGTERM, wait this long for in-flight requests (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
+  @Option(
+      names = "--max-retries",
+      paramLabel = "N",
+      defaultValue = "2",
+      description =
+          "Times one request may be sent again: idempotent HTTP requests answered 502/503/504"
+              + " (after Retry-After) or reset, gRPC calls that never reached the service; 0: never"
+              + " (default: ${DEFAULT-VALUE}).")
+  int maxRetries;
+
+  @Option(
+      names = "--retry-budget",
+      paramLabel = "PERCENT",
+      defaultValue = "20",
+      description =
+          "Retries as a percentage of requests, per upstream, plus a burst of 10; 0: none"
+              + " (default: ${DEFAULT-VALUE}).")
+  int retryBudget;
+
+  @Option(
+      names = "--circuit-window",
+      paramLabel = "N",
+      defaultValue = "10",
+      description =
+          "Last calls each upstream's circuit breaker judges; 0 turns the breakers off (default:"
+              + " ${DEFAULT-VALUE}).")
+  int circuitWindow;
+
+  @Option(
+      names = "--circuit-minimum-calls",
+      paramLabel = "N",
+      defaultValue = "5",
+      description = "Calls needed before the breaker judges at all (default: ${DEFAULT-VALUE}).")
+  int circuitMinimumCalls;
+
+  @Option(
+      names = "--circuit-failure-rate",
+      paramLabel = "PERCENT",
+      defaultValue = "50",
+      description =
+          "Share of failed calls (unreachable, reset, timed out, 503) that opens the breaker;"
+              + " while open no requests are taken and the sidecar is not ready (default:"
+              + " ${DEFAULT-VALUE}).")
+  int circuitFailureRate;
+
+  @Option(
+      names = "--circuit-open-duration",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      description =
+          "How long an open breaker waits before it probes the service and lets a trial request"
+              + " through (default: ${DEFAULT-VALUE}).")
+  Duration circuitOpenDuration;
+
   public static void main(String[] args) {
     Cli.main(new ServerSidecarMain(), args);
   }
@@ -137,6 +191,13 @@ public final class ServerSidecarMain implements Callable<Integer> {
         adminHost,
         adminPort,
         maxBodySize,
-        drainTimeout);
+        drainTimeout,
+        maxRetries,
+        retryBudget,
+        circuitWindow,
+        circuitMinimumCalls,
+        circuitFailureRate,
+        circuitOpenDuration,
+        broker.signer());
   }
 }

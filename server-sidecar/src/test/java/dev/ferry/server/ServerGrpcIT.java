@@ -224,6 +224,37 @@ class ServerGrpcIT {
   }
 
   @Test
+  void triesAgainACallThatNeverReachedTheService() throws Exception {
+    upstream.close();
+
+    publishStart("refused", "test.Raw/Collect", bytes("a"), true, 16, 60_000);
+
+    assertMarked(awaitStatus(), FerryError.UPSTREAM_UNAVAILABLE);
+    assertThat(metrics()).contains("ferry_upstream_retries_total{upstream=\"grpc\"} 2.0");
+  }
+
+  @Test
+  void stopsTakingCallsOnceTheServiceCannotBeReached() throws Exception {
+    upstream.close();
+
+    // Three attempts each (two retries): the fifth failed attempt opens the circuit.
+    for (String id : new String[] {"refused-1", "refused-2"}) {
+      publishStart(id, "test.Raw/Collect", bytes("a"), true, 16, 60_000);
+      assertMarked(awaitStatus(), FerryError.UPSTREAM_UNAVAILABLE);
+    }
+
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(() -> assertThat(readyz()).contains("circuit-grpc", "consuming"));
+    assertThat(metrics()).contains("ferry_upstream_circuit_state{upstream=\"grpc\"} 2.0");
+    publishStart("waiting", "test.Raw/Collect", bytes("a"), true, 16, 60_000);
+    try (Channel probe = connection.createChannel()) {
+      assertThat(probe.queueDeclarePassive(Topology.requestQueue(service)).getMessageCount())
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
   void cancelsTheServiceWhenTheCallersReplyQueueIsGone() throws Exception {
     String address = startStreaming("gone", "test.Raw/Hang");
     channel.queueDelete(replyQueue);

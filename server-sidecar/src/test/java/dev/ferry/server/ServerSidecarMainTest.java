@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.common.Cli;
 import dev.ferry.protocol.QueueType;
+import dev.ferry.server.resilience.CircuitSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -46,6 +47,15 @@ class ServerSidecarMainTest {
         "--queue-type    | stream",
         "--service       | my service",
         "--amqp-uri      | http://not-amqp",
+        "--max-retries   | -1",
+        "--max-retries   | 11",
+        "--retry-budget  | 101",
+        "--circuit-window | -1",
+        "--circuit-minimum-calls | 0",
+        "--circuit-minimum-calls | 11",
+        "--circuit-failure-rate | 0",
+        "--circuit-failure-rate | 101",
+        "--circuit-open-duration | 0s",
       })
   void exitsWithUsageAndOneLineNamingTheBadOption(String option, String value) {
     String[] args =
@@ -120,6 +130,26 @@ class ServerSidecarMainTest {
     assertThat(config.maxBodySize()).isEqualTo(8L * 1024 * 1024);
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.maxDeliveries()).isEqualTo(5);
+    assertThat(config.maxRetries()).isEqualTo(2);
+    assertThat(config.retryBudget()).isEqualTo(20);
+    assertThat(config.circuitSettings())
+        .isEqualTo(new CircuitSettings(10, 5, 50, Duration.ofSeconds(5)));
+  }
+
+  @Test
+  void readsTheCircuitSettingsFromTheirVariables() {
+    ServerConfig config =
+        parse(
+            Map.of(
+                "FERRY_CIRCUIT_WINDOW", "0",
+                "FERRY_CIRCUIT_OPEN_DURATION", "1500ms",
+                "FERRY_MAX_RETRIES", "0"),
+            "--service",
+            "echo");
+
+    assertThat(config.circuitSettings().enabled()).isFalse();
+    assertThat(config.circuitOpenDuration()).isEqualTo(Duration.ofMillis(1500));
+    assertThat(config.maxRetries()).isZero();
   }
 
   @Test

@@ -12,6 +12,7 @@ import dev.ferry.protocol.EnvelopeCodec;
 import dev.ferry.protocol.GrpcCodec;
 import dev.ferry.protocol.GrpcFrame;
 import dev.ferry.protocol.MalformedMessageException;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Consumes this client instance's reply queue ({@code ferry.reply.<instance>}, one for all calls)
  * and completes the pending call each reply belongs to. Replies for calls that are no longer
- * waiting are dropped and counted.
+ * waiting are dropped and counted, and so are replies the deployment's signer rejects (PROTOCOL.md
+ * §16): they never reach a call.
  */
 public final class ReplyConsumer implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ReplyConsumer.class);
@@ -33,12 +35,19 @@ public final class ReplyConsumer implements AutoCloseable {
   private final StreamRegistry streams;
   private final AtomicLong late = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  private final AtomicLong unsigned = new AtomicLong();
+  private final MessageSigner signer;
   private volatile boolean consuming;
   private static final int PREFETCH = 1000;
 
   public ReplyConsumer(
-      Connection connection, String instanceId, PendingCalls pending, StreamRegistry streams)
+      Connection connection,
+      String instanceId,
+      PendingCalls pending,
+      StreamRegistry streams,
+      MessageSigner signer)
       throws IOException {
+    this.signer = signer;
     this.pending = pending;
     this.streams = streams;
     this.queue = Topology.replyQueue(instanceId);
@@ -65,6 +74,11 @@ public final class ReplyConsumer implements AutoCloseable {
     return late.get();
   }
 
+  /** Replies and frames dropped because their signature was missing or wrong. */
+  public long rejectedSignatures() {
+    return unsigned.get();
+  }
+
   /** Replies that could not be decoded. */
   public long malformedReplies() {
     return malformed.get();
@@ -85,7 +99,14 @@ public final class ReplyConsumer implements AutoCloseable {
     public void handleDelivery(
         String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
       try {
+        signer.verify(properties, body, envelope.getExchange(), envelope.getRoutingKey());
         deliver(properties, body);
+      } catch (MalformedMessageException e) {
+        unsigned.incrementAndGet();
+        logger.warn(
+            "reply rejected correlationId={} problem={}",
+            properties.getCorrelationId(),
+            e.getMessage());
       } catch (RuntimeException e) {
         logger.warn("handling a reply failed correlationId={}", properties.getCorrelationId(), e);
       }

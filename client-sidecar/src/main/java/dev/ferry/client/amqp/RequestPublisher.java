@@ -11,6 +11,7 @@ import dev.ferry.common.ConfirmTracker;
 import dev.ferry.common.Topologies;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.QueueType;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,15 +36,23 @@ import org.slf4j.LoggerFactory;
  * <p>A message whose publish fails, is refused by the broker (nack), or cannot be routed (returned)
  * is reported to its {@link Outcome} at once; so is every unconfirmed message when the channel is
  * lost. A channel the broker closed for a channel-level error is replaced before the next publish.
+ *
+ * <p>While the broker blocks the connection (a memory or disk alarm), nothing is published: the
+ * broker would not read it, and a large publish would hold this thread in a socket write until the
+ * alarm clears. Each message then fails at once with {@code broker-unavailable}; it was never sent,
+ * so its caller may safely send it again. What was written before the broker said so waits in the
+ * broker until the alarm clears (its call ends by its deadline meanwhile).
  */
 public final class RequestPublisher implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(RequestPublisher.class);
   private static final int BATCH = 256;
   private static final Outgoing STOP = new Outgoing("", "", null, null, null);
 
+  private final MessageSigner signer;
   private final Connection connection;
   private final QueueType queueType;
   private final Returns returns;
+  private final Supplier<String> brokerAlarm;
   private final BlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private final Queue<Outgoing> held = new ConcurrentLinkedQueue<>();
@@ -84,9 +94,25 @@ public final class RequestPublisher implements AutoCloseable {
 
   public RequestPublisher(Connection connection, QueueType queueType, Returns returns)
       throws IOException {
+    this(connection, queueType, returns, () -> null, MessageSigner.NONE);
+  }
+
+  /**
+   * A publisher that publishes nothing while {@code brokerAlarm} names a broker resource alarm
+   * (null: none); see the class comment. Every message goes out signed by {@code signer}.
+   */
+  public RequestPublisher(
+      Connection connection,
+      QueueType queueType,
+      Returns returns,
+      Supplier<String> brokerAlarm,
+      MessageSigner signer)
+      throws IOException {
+    this.signer = signer;
     this.connection = connection;
     this.queueType = queueType;
     this.returns = returns;
+    this.brokerAlarm = brokerAlarm;
     this.lane = new Lane();
     this.thread = new Thread(this::run, "ferry-publisher");
     thread.setDaemon(true);
@@ -112,6 +138,11 @@ public final class RequestPublisher implements AutoCloseable {
   /** Forgets which queues were declared (after a broker restart they are declared again). */
   public void forgetDeclarations() {
     declared.clear();
+  }
+
+  /** The detail of a {@code broker-unavailable} refusal during a broker resource alarm. */
+  public static String alarmDetail(String reason) {
+    return "broker resource alarm (" + reason + "), retry later";
   }
 
   /** Hands a message to the publishing thread; never blocks. */
@@ -179,6 +210,11 @@ public final class RequestPublisher implements AutoCloseable {
     if (!outcome.wanted()) {
       return; // Its call ended while it waited to be published: nobody wants it.
     }
+    String alarm = brokerAlarm.get();
+    if (alarm != null) {
+      outcome.failed(FerryError.BROKER_UNAVAILABLE, alarmDetail(alarm));
+      return;
+    }
     Lane current = lane;
     long sequence = -1;
     try {
@@ -188,7 +224,8 @@ public final class RequestPublisher implements AutoCloseable {
       current = usableLane();
       sequence = current.channel.getNextPublishSeqNo();
       current.unconfirmed.put(sequence, outgoing);
-      AmqpMessage message = outgoing.message();
+      AmqpMessage message =
+          signer.sign(outgoing.message(), outgoing.exchange(), outgoing.routingKey());
       current.channel.basicPublish(
           outgoing.exchange(), outgoing.routingKey(), true, message.properties(), message.body());
     } catch (IOException | ShutdownSignalException e) {

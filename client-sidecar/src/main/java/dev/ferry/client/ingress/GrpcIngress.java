@@ -47,14 +47,26 @@ public final class GrpcIngress implements AutoCloseable {
     this.health = health;
   }
 
-  /** How the gRPC front end listens and routes. */
+  /**
+   * How the gRPC front end listens and routes.
+   *
+   * @param maxMessageSize the largest request message ({@code --max-body-size}); larger ones end
+   *     the call with {@code RESOURCE_EXHAUSTED} ({@code body-too-large})
+   * @param maxMetadataSize the largest metadata of a call ({@code --max-header-size}), advertised
+   *     to callers in the HTTP/2 settings; a call with more fails before anything is published
+   * @param idleTimeout a connection without calls for this long is closed ({@code --idle-timeout})
+   * @param handshakeTimeout a new connection must complete the HTTP/2 preface this soon ({@code
+   *     --read-timeout}), so a caller that trickles bytes cannot hold it
+   */
   public record Config(
       String host,
       int port,
       Routes routes,
       Duration defaultTimeout,
       int maxMessageSize,
-      int maxMetadataSize) {}
+      int maxMetadataSize,
+      Duration idleTimeout,
+      Duration handshakeTimeout) {}
 
   /** Starts listening; calls become streams on {@code client}. */
   public static GrpcIngress start(FerryClient client, Config config) throws IOException {
@@ -68,6 +80,8 @@ public final class GrpcIngress implements AutoCloseable {
             .directExecutor()
             .maxInboundMessageSize(config.maxMessageSize() + 64 * 1024)
             .maxInboundMetadataSize(config.maxMetadataSize())
+            .maxConnectionIdle(config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS)
+            .handshakeTimeout(config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS)
             .addService(health.getHealthService())
             .fallbackHandlerRegistry(new AnyMethod(client, config))
             .build();

@@ -88,9 +88,12 @@ public final class HttpIngress implements AutoCloseable {
         new HttpDecoderConfig()
             .setMaxInitialLineLength(config.maxInitialLineLength())
             .setMaxHeaderSize(config.maxHeaderSize());
+    RequestTimeout requestTimeout = new RequestTimeout(config.readTimeout());
     pipeline
         .addLast(new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+        .addLast(requestTimeout.firstBytes())
         .addLast(new HttpServerCodec(decoder))
+        .addLast(requestTimeout.completion())
         .addLast(new LimitedAggregator(config.maxBodySize()))
         .addLast(new HttpIngressHandler(client, config, exchanges));
   }

@@ -300,6 +300,10 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt == RequestTimeout.TIMED_OUT) {
+      requestTimedOut(ctx);
+      return;
+    }
     if ((evt instanceof IdleStateEvent || evt == Exchanges.DRAIN) && slots.isEmpty()) {
       // Close once what is already being written has gone out.
       closing = true;
@@ -311,6 +315,20 @@ final class HttpIngressHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     super.userEventTriggered(ctx, evt);
+  }
+
+  /** A request is arriving too slowly: 408 in its turn, then close; what came of it is dropped. */
+  private void requestTimedOut(ChannelHandlerContext ctx) {
+    if (closing || lastRequestTaken) {
+      return;
+    }
+    logger.debug(
+        "request not received in time, closing remote={} read_timeout_ms={}",
+        ctx.channel().remoteAddress(),
+        config.readTimeout().toMillis());
+    Slot slot = enqueue(ctx);
+    takeLast(ctx);
+    settle(ctx, slot, HttpResponses.requestTimeout(config.readTimeout()), false);
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
 
 /** Turns reply envelopes and sidecar errors into HTTP/1.1 responses. */
 final class HttpResponses {
@@ -51,7 +52,9 @@ final class HttpResponses {
     }
     if (reply.error() != null) {
       headers.set(FERRY_ERROR, reply.error().code());
-      if (reply.error() == FerryError.OVERLOADED) {
+      // Both pass (too many pending calls; broker away or blocked by a resource alarm): a hint.
+      if (reply.error() == FerryError.OVERLOADED
+          || reply.error() == FerryError.BROKER_UNAVAILABLE) {
         headers.set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
       }
     }
@@ -69,6 +72,20 @@ final class HttpResponses {
     FullHttpResponse response =
         error(FerryError.NO_ROUTE, "no route for " + target.split("\\?", 2)[0], keepAlive);
     response.setStatus(HttpResponseStatus.NOT_FOUND);
+    return response;
+  }
+
+  /**
+   * 408 for a request that did not arrive whole within {@code readTimeout}: {@code bad-request}
+   * with its own status, as {@code no-route} has 404; nothing was published.
+   */
+  static FullHttpResponse requestTimeout(Duration readTimeout) {
+    FullHttpResponse response =
+        error(
+            FerryError.BAD_REQUEST,
+            "request not received within " + readTimeout.toMillis() + "ms",
+            false);
+    response.setStatus(HttpResponseStatus.REQUEST_TIMEOUT);
     return response;
   }
 

@@ -7,6 +7,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.EnvelopeCodec;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.testing.RabbitBroker;
 import java.time.Duration;
@@ -26,7 +27,12 @@ class ReplyConsumerIT {
     try (Connection connection = broker.newConnection()) {
       PendingCalls pending = new PendingCalls(10, timer);
       ReplyConsumer replies =
-          new ReplyConsumer(connection, "it-" + System.nanoTime(), pending, new StreamRegistry());
+          new ReplyConsumer(
+              connection,
+              "it-" + System.nanoTime(),
+              pending,
+              new StreamRegistry(),
+              MessageSigner.NONE);
       replies.start();
       broker.deleteAfterTest(replies.queue());
       try (Channel channel = connection.createChannel()) {

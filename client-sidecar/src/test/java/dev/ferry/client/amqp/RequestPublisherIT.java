@@ -8,12 +8,14 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.ferry.protocol.AmqpMessage;
 import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.QueueType;
 import dev.ferry.protocol.Topology;
 import dev.ferry.testing.RabbitBroker;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -72,6 +74,37 @@ class RequestPublisherIT {
     }
   }
 
+  @Test
+  void publishesNothingWhileTheBrokerBlocksTheConnectionAndResumesAfterwards() throws Exception {
+    String service = broker.newService("blocked");
+    AtomicReference<String> alarm = new AtomicReference<>("low on memory");
+    try (Connection connection = broker.newConnection()) {
+      RequestPublisher publisher =
+          new RequestPublisher(
+              connection, QueueType.CLASSIC, (id, detail) -> {}, alarm::get, MessageSigner.NONE);
+      publisher.declare(service);
+      publisher.start();
+      try {
+        RecordingOutcome refused = new RecordingOutcome();
+        publisher.publish(RequestPublisher.Outgoing.request(service, message("r-1"), refused));
+        assertThat(refused.failure.get(10, TimeUnit.SECONDS))
+            .isEqualTo(FerryError.BROKER_UNAVAILABLE);
+        assertThat(refused.detail).hasValue(RequestPublisher.alarmDetail("low on memory"));
+
+        alarm.set(null);
+        RecordingOutcome delivered = new RecordingOutcome();
+        publisher.publish(RequestPublisher.Outgoing.request(service, message("r-2"), delivered));
+
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> ready(connection, Topology.requestQueue(service)) == 1);
+        assertThat(delivered.failure).isNotDone();
+      } finally {
+        publisher.close();
+      }
+    }
+  }
+
   private static AmqpMessage message(String correlationId) {
     return new AmqpMessage(
         new AMQP.BasicProperties.Builder().correlationId(correlationId).build(), new byte[0]);
@@ -85,6 +118,7 @@ class RequestPublisherIT {
 
   private static final class RecordingOutcome implements RequestPublisher.Outcome {
     final CompletableFuture<FerryError> failure = new CompletableFuture<>();
+    final AtomicReference<String> detail = new AtomicReference<>();
 
     @Override
     public boolean wanted() {
@@ -93,6 +127,7 @@ class RequestPublisherIT {
 
     @Override
     public void failed(FerryError error, String detail) {
+      this.detail.set(detail);
       failure.complete(error);
     }
   }

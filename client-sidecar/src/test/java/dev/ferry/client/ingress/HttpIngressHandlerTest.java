@@ -611,6 +611,7 @@ class HttpIngressHandlerTest {
     WireResponse response = single();
     assertThat(response.status()).isEqualTo(503);
     assertThat(response.header("ferry-error")).isEqualTo("broker-unavailable");
+    assertThat(response.header("retry-after")).isEqualTo("1");
     assertThat(response.body()).doesNotContain("boom");
   }
 
@@ -679,6 +680,115 @@ class HttpIngressHandlerTest {
     assertThat(exchanges.count()).isZero();
   }
 
+  @Test
+  void answers408AndClosesWhenTheHeadTricklesInTooSlowly() {
+    channel.freezeTime(); // Time moves only by advanceTimeBy.
+    String head = "GET /slow HTTP/1.1\r\nHost: svc\r\nX-Padding: " + "p".repeat(40);
+    send(head.substring(0, 1));
+    for (int i = 1; i < 30; i++) {
+      elapse(Duration.ofSeconds(1)); // One byte a second keeps any idle timer from firing.
+      send(head.substring(i, i + 1));
+    }
+    assertThat(written()).isEmpty();
+    assertThat(channel.isOpen()).isTrue();
+
+    elapse(Duration.ofSeconds(1)); // 30 s since the first byte.
+
+    WireResponse response = single();
+    assertThat(response.status()).isEqualTo(408);
+    assertThat(response.header("ferry-error")).isEqualTo("bad-request");
+    assertThat(response.header("connection")).isEqualToIgnoringCase("close");
+    assertThat(response.body()).startsWith("ferry: bad-request: request not received within");
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(caller.calls).isEmpty();
+  }
+
+  @Test
+  void answers408WhenTheBodyArrivesTooSlowly() {
+    channel.freezeTime();
+    send("POST /upload HTTP/1.1\r\nHost: svc\r\nContent-Length: 10\r\n\r\nabc");
+    elapse(IngressConfig.DEFAULT_READ_TIMEOUT.minusMillis(1));
+    send("d");
+    assertThat(written()).isEmpty();
+
+    elapse(Duration.ofMillis(1));
+
+    assertThat(single().status()).isEqualTo(408);
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(caller.calls).isEmpty();
+  }
+
+  @Test
+  void doesNotTimeOutARequestThatArrivedWholeWhileItsReplyIsPending() {
+    channel.freezeTime();
+    send("GET /long HTTP/1.1\r\nHost: svc\r\n\r\n");
+
+    elapse(IngressConfig.DEFAULT_READ_TIMEOUT.multipliedBy(2));
+    assertThat(written()).isEmpty();
+    complete(0, ok("late but fine"));
+
+    assertThat(single().status()).isEqualTo(200);
+    assertThat(channel.isOpen()).isTrue();
+  }
+
+  @Test
+  void timesEachRequestFromItsOwnFirstByte() {
+    channel.freezeTime();
+    send("GET /a HTTP/1.1\r\nHost: svc\r\n\r\n");
+    complete(0, ok("a"));
+    assertThat(single().status()).isEqualTo(200);
+    elapse(Duration.ofSeconds(25)); // Idle between requests: not part of any request's time.
+
+    send("GET /b HT");
+    elapse(Duration.ofSeconds(25));
+    assertThat(written()).isEmpty();
+    elapse(Duration.ofSeconds(5));
+
+    assertThat(single().status()).isEqualTo(408);
+    assertThat(caller.calls).hasSize(1);
+  }
+
+  @Test
+  void answers408InItsTurnAfterThePendingResponses() {
+    channel.freezeTime();
+    send("GET /first HTTP/1.1\r\nHost: svc\r\n\r\nGET /second HTTP/1.1\r\nHo");
+    send("s"); // A request's time starts with the first read after the one that ended the last.
+    elapse(IngressConfig.DEFAULT_READ_TIMEOUT);
+    assertThat(written()).isEmpty();
+    assertThat(channel.isOpen()).isTrue();
+
+    complete(0, ok("first"));
+
+    WireResponse.Reader reader = new WireResponse.Reader(written());
+    assertThat(reader.next().status()).isEqualTo(200);
+    assertThat(reader.next().status()).isEqualTo(408);
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(caller.calls).hasSize(1);
+  }
+
+  @Test
+  void honoursAConfiguredReadTimeout() {
+    channel.finishAndReleaseAll();
+    channel =
+        channel(
+            new IngressConfig(
+                "127.0.0.1",
+                0,
+                Routes.to("echo"),
+                Duration.ofSeconds(30),
+                MAX_BODY,
+                8192,
+                MAX_HEADER_SIZE,
+                Duration.ofSeconds(60),
+                Duration.ofMillis(500)));
+    channel.freezeTime();
+    send("GET / HTTP/1.1\r\n");
+
+    elapse(Duration.ofMillis(500));
+
+    assertThat(single().status()).isEqualTo(408);
+  }
+
   /** The pipeline {@link HttpIngress} builds for each connection. */
   private EmbeddedChannel channel(IngressConfig config) {
     EmbeddedChannel channel = new EmbeddedChannel();
@@ -688,6 +798,13 @@ class HttpIngressHandlerTest {
 
   private void send(String raw) {
     channel.writeInbound(Unpooled.copiedBuffer(raw, ISO_8859_1));
+  }
+
+  /** Moves the channel's frozen clock on and runs what is due. */
+  private void elapse(Duration duration) {
+    channel.advanceTimeBy(duration.toNanos(), TimeUnit.NANOSECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks();
   }
 
   private void complete(int index, ResponseEnvelope reply) {

@@ -8,6 +8,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import dev.ferry.common.AmqpChannels;
 import dev.ferry.common.ConfirmTracker;
 import dev.ferry.protocol.AmqpMessage;
+import dev.ferry.protocol.MessageSigner;
 import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -32,6 +33,7 @@ public final class AmqpWriter implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(AmqpWriter.class);
   private static final long REOPEN_RETRY_MILLIS = 1_000;
 
+  private final MessageSigner signer;
   private final Connection connection;
   private final ScheduledThreadPoolExecutor thread;
   private final AtomicLong returned = new AtomicLong();
@@ -78,15 +80,18 @@ public final class AmqpWriter implements AutoCloseable {
 
   /** Opens the publishing channel on {@code connection}, which the caller keeps owning. */
   public AmqpWriter(Connection connection) throws IOException {
-    this(connection, correlationId -> {});
+    this(connection, correlationId -> {}, MessageSigner.NONE);
   }
 
   /**
    * Opens the publishing channel on {@code connection}, which the caller keeps owning; {@code
    * onReturned} learns, on the writer thread, the correlation id of every message the broker
-   * returned as unroutable (its reply queue is gone), before that message's confirmation.
+   * returned as unroutable (its reply queue is gone), before that message's confirmation. Every
+   * message goes out signed by {@code signer}.
    */
-  public AmqpWriter(Connection connection, Consumer<String> onReturned) throws IOException {
+  public AmqpWriter(Connection connection, Consumer<String> onReturned, MessageSigner signer)
+      throws IOException {
+    this.signer = signer;
     this.connection = connection;
     this.onReturned = onReturned;
     this.thread =
@@ -136,7 +141,8 @@ public final class AmqpWriter implements AutoCloseable {
     long sequence = channel.getNextPublishSeqNo();
     current.unconfirmed.put(sequence, confirmation);
     try {
-      channel.basicPublish("", queue, true, message.properties(), message.body());
+      AmqpMessage signed = signer.sign(message, "", queue);
+      channel.basicPublish("", queue, true, signed.properties(), signed.body());
     } catch (IOException | ShutdownSignalException e) {
       if (current.unconfirmed.remove(sequence) != null) {
         confirmation.failed("publish failed: " + e.getMessage());

@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +33,18 @@ import org.slf4j.LoggerFactory;
  * closes the channel with a channel-level error, it is not consuming (readiness says so) until a
  * thread of its own ({@code ferry-consumer-restart}) has declared the queue again and consumed
  * anew, on a new channel if need be, retrying every second.
+ *
+ * <p>How many requests it takes at once follows its {@linkplain #intake intake}: the prefetch it
+ * asks for (the concurrency, fewer while a circuit is half-open) or none (while one is open: the
+ * consumer is cancelled, so that other replicas take the requests). A change re-registers the
+ * consumer on the writer thread; deliveries already taken are settled as usual.
  */
 public final class RequestConsumer implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(RequestConsumer.class);
   private static final long RESTART_RETRY_MILLIS = 1_000;
-  private static final long CANCEL_TIMEOUT_MILLIS = 5_000;
+
+  /** How long {@link #stop()} waits for the broker to confirm the cancel. */
+  public static final long CANCEL_TIMEOUT_MILLIS = 5_000;
 
   private final Connection connection;
   private final String service;
@@ -49,6 +57,7 @@ public final class RequestConsumer implements AutoCloseable {
   private volatile Consumer<Delivery> handler;
   private volatile Subscription subscription;
   private volatile boolean stopping;
+  private volatile IntSupplier intake;
 
   /** Opens the consuming channel; nothing is consumed before {@link #start}. */
   public RequestConsumer(
@@ -77,7 +86,63 @@ public final class RequestConsumer implements AutoCloseable {
   /** Starts consuming; every delivery goes to {@code handler} on a consumer thread. */
   public void start(Consumer<Delivery> handler) throws IOException {
     this.handler = handler;
-    subscribe();
+    if (prefetch() > 0) {
+      subscribe();
+    }
+  }
+
+  /**
+   * Sets what decides the prefetch: {@code prefetch} answers how many requests to take at once, 0
+   * for none; by default the concurrency. Call {@link #intakeChanged()} when its answer changes.
+   */
+  public void intake(IntSupplier prefetch) {
+    this.intake = prefetch;
+  }
+
+  /** The intake's answer changed: consumes accordingly, soon, on the writer thread. */
+  public void intakeChanged() {
+    writer.execute(this::applyIntake);
+  }
+
+  private int prefetch() {
+    IntSupplier current = intake;
+    return current == null ? concurrency : current.getAsInt();
+  }
+
+  /** On the writer thread: consumes with the prefetch the intake wants now, or not at all. */
+  private void applyIntake() {
+    if (stopping || handler == null) {
+      return;
+    }
+    int wanted = prefetch();
+    Subscription current = subscription;
+    if (current != null && current.prefetch == wanted) {
+      return;
+    }
+    if (current != null) {
+      subscription = null;
+      cancel(current);
+    }
+    if (wanted == 0) {
+      logger.info("stopped consuming until the circuit closes queue={}", queue);
+      return;
+    }
+    try {
+      subscribe();
+    } catch (IOException | RuntimeException e) {
+      logger.debug("consuming again failed, retrying cause={}", e.toString());
+      restartLater(RESTART_RETRY_MILLIS);
+    }
+  }
+
+  private static void cancel(Subscription subscription) {
+    try {
+      if (subscription.getChannel().isOpen()) {
+        subscription.getChannel().basicCancel(subscription.getConsumerTag());
+      }
+    } catch (IOException | ShutdownSignalException e) {
+      logger.debug("cancelling consumer failed cause={}", e.toString());
+    }
   }
 
   private Channel openChannel() throws IOException {
@@ -97,7 +162,12 @@ public final class RequestConsumer implements AutoCloseable {
       current = openChannel();
       channel = current;
     }
-    Subscription fresh = new Subscription(current);
+    int prefetch = prefetch();
+    if (prefetch <= 0) {
+      return; // Paused meanwhile (and basic.qos 0 would mean no limit at all).
+    }
+    current.basicQos(prefetch); // Applies to the consumers registered from now on.
+    Subscription fresh = new Subscription(current, prefetch);
     subscription = fresh;
     try {
       current.basicConsume(queue, false, fresh);
@@ -105,15 +175,17 @@ public final class RequestConsumer implements AutoCloseable {
       subscription = null;
       throw e;
     }
-    logger.info("consuming queue={}", queue);
+    logger.info("consuming queue={} prefetch={}", queue, prefetch);
   }
 
   /** One registration of a consumer on one channel; settles deliveries on that channel. */
   private final class Subscription extends DefaultConsumer {
     final CompletableFuture<Void> cancelOk = new CompletableFuture<>();
+    final int prefetch;
 
-    Subscription(Channel channel) {
+    Subscription(Channel channel, int prefetch) {
       super(channel);
+      this.prefetch = prefetch;
     }
 
     @Override
@@ -220,7 +292,7 @@ public final class RequestConsumer implements AutoCloseable {
     // On the writer thread, like stop(): so a stop never races a new consumer.
     writer.execute(
         () -> {
-          if (stopping || isConsuming()) {
+          if (stopping || isConsuming() || prefetch() == 0) {
             return;
           }
           try {
@@ -243,6 +315,14 @@ public final class RequestConsumer implements AutoCloseable {
    * Those already delivered can still be settled.
    */
   public void stop() {
+    stop(CANCEL_TIMEOUT_MILLIS);
+  }
+
+  /**
+   * Like {@link #stop()}, waiting at most {@code waitMillis} (0: not at all, e.g. while the broker
+   * blocks the connection and would not read the cancel).
+   */
+  public void stop(long waitMillis) {
     stopping = true;
     CompletableFuture<Void> done = new CompletableFuture<>();
     writer.execute(
@@ -261,10 +341,13 @@ public final class RequestConsumer implements AutoCloseable {
             done.complete(null);
           }
         });
+    if (waitMillis <= 0) {
+      return;
+    }
     try {
-      done.get(CANCEL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+      done.get(waitMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      logger.warn("consumer not cancelled within {} ms, draining anyway", CANCEL_TIMEOUT_MILLIS);
+      logger.warn("consumer not cancelled within {} ms, draining anyway", waitMillis);
     } catch (ExecutionException e) {
       logger.debug("cancelling consumer failed", e);
     } catch (InterruptedException e) {

@@ -12,11 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server sidecar's request meters: {@code ferry.server.requests} by outcome ({@code ok}, a
- * ferry-error code, {@code expired}, {@code malformed}, {@code cached}, {@code poison}), {@code
- * ferry.server.queue.time}, {@code ferry.server.upstream.duration} and {@code
- * ferry.server.inflight}. Tagged with the service only. Every meter is registered at construction,
- * so that the hot path only counts and every outcome shows (as 0) before it first happens.
- * Thread-safe.
+ * ferry-error code, {@code expired}, {@code malformed}, {@code rejected} (signature), {@code
+ * cached}, {@code poison}, {@code handed-back}), {@code ferry.server.queue.time}, {@code
+ * ferry.server.upstream.duration} and {@code ferry.server.inflight}. Tagged with the service only.
+ * Every meter is registered at construction, so that the hot path only counts and every outcome
+ * shows (as 0) before it first happens. Thread-safe.
  */
 public final class DispatchMetrics {
   private static final Duration[] SLOS = {
@@ -27,8 +27,10 @@ public final class DispatchMetrics {
   private final Counter ok;
   private final Counter expired;
   private final Counter malformed;
+  private final Counter rejected;
   private final Counter cached;
   private final Counter poison;
+  private final Counter handedBack;
   private final Map<FerryError, Counter> errors = new EnumMap<>(FerryError.class);
   private final Timer queueTime;
   private final Timer upstreamTime;
@@ -37,8 +39,10 @@ public final class DispatchMetrics {
     this.ok = outcomeCounter(registry, service, "ok");
     this.expired = outcomeCounter(registry, service, "expired");
     this.malformed = outcomeCounter(registry, service, "malformed");
+    this.rejected = outcomeCounter(registry, service, "rejected");
     this.cached = outcomeCounter(registry, service, "cached");
     this.poison = outcomeCounter(registry, service, "poison");
+    this.handedBack = outcomeCounter(registry, service, "handed-back");
     for (FerryError error : FerryError.values()) {
       errors.put(error, outcomeCounter(registry, service, error.code()));
     }
@@ -64,8 +68,9 @@ public final class DispatchMetrics {
     return Counter.builder("ferry.server.requests")
         .description(
             "Requests by outcome: ok, a ferry-error code, expired, malformed, cached (answered"
-                + " again from the reply cache), or poison (dead-lettered after too many"
-                + " deliveries)")
+                + " again from the reply cache), poison (dead-lettered after too many"
+                + " deliveries), or handed-back (returned to the queue untouched: the circuit to"
+                + " the service is open)")
         .tags("service", service, "outcome", outcome)
         .register(registry);
   }
@@ -87,6 +92,16 @@ public final class DispatchMetrics {
   /** A request dead-lettered after too many deliveries, without calling the service. */
   void poison() {
     poison.increment();
+  }
+
+  /** A request returned to the queue without calling the service: its circuit is open. */
+  void handedBack() {
+    handedBack.increment();
+  }
+
+  /** A request dead-lettered, unanswered, because its signature was missing or wrong. */
+  void rejected() {
+    rejected.increment();
   }
 
   void malformed() {

@@ -11,6 +11,7 @@ import dev.ferry.protocol.GrpcStatus;
 import dev.ferry.protocol.Header;
 import dev.ferry.protocol.HopByHop;
 import dev.ferry.protocol.MalformedMessageException;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.RequestEnvelope;
 import dev.ferry.protocol.ResponseEnvelope;
 import dev.ferry.protocol.Topology;
@@ -19,7 +20,9 @@ import dev.ferry.server.amqp.Delivery;
 import dev.ferry.server.grpc.ActiveCalls;
 import dev.ferry.server.grpc.GrpcUpstream;
 import dev.ferry.server.grpc.ServerGrpcCall;
-import dev.ferry.server.upstream.HttpUpstream;
+import dev.ferry.server.resilience.HandedBack;
+import dev.ferry.server.resilience.ResilientHttp;
+import dev.ferry.server.resilience.UpstreamGuard;
 import dev.ferry.server.upstream.UpstreamException;
 import dev.ferry.server.upstream.UpstreamRequest;
 import dev.ferry.server.upstream.UpstreamResponse;
@@ -37,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * reply_to}; acknowledge only once the broker confirmed the reply. A message that cannot be decoded
  * goes to the dead-letter queue, with an error reply when it names a usable reply queue; so does a
  * poison request, one the broker has already delivered {@code --max-deliveries} times without an
- * answer (counted by quorum queues in {@code x-delivery-count}). Never blocks: the consumer thread
- * only starts the work.
+ * answer (counted by quorum queues in {@code x-delivery-count}). A request whose upstream's circuit
+ * is open goes back to the queue untouched (see {@link ResilientHttp}). Never blocks: the consumer
+ * thread only starts the work.
  */
 public final class Dispatcher {
   private static final Logger logger = LoggerFactory.getLogger(Dispatcher.class);
@@ -57,9 +61,11 @@ public final class Dispatcher {
    */
   static final int REPLY_ATTEMPTS = 3;
 
+  private final MessageSigner signer;
+  private final String requestQueue;
   private final String deadLetterQueue;
   private final AmqpWriter writer;
-  private final HttpUpstream upstream;
+  private final ResilientHttp upstream;
   private final DispatchMetrics metrics;
   private final InFlight inFlight;
   private final long maxBodySize;
@@ -75,12 +81,12 @@ public final class Dispatcher {
    * A dispatcher that calls {@code upstream} and publishes through {@code writer}; a response body
    * over {@code maxBodySize} bytes (the {@code --max-body-size}) is never published, and a request
    * delivered {@code maxDeliveries} times before (the {@code --max-deliveries}; 0: no limit) is
-   * dead-lettered instead of run again.
+   * dead-lettered instead of run again. {@code grpcGuard} guards the calls to {@code grpcUpstream}.
    */
   public Dispatcher(
       String service,
       AmqpWriter writer,
-      HttpUpstream upstream,
+      ResilientHttp upstream,
       DispatchMetrics metrics,
       InFlight inFlight,
       long maxBodySize,
@@ -88,7 +94,11 @@ public final class Dispatcher {
       String callAddress,
       ActiveCalls activeCalls,
       int replyCacheEntries,
-      int maxDeliveries) {
+      int maxDeliveries,
+      UpstreamGuard grpcGuard,
+      MessageSigner signer) {
+    this.signer = signer;
+    this.requestQueue = Topology.requestQueue(service);
     this.maxDeliveries = maxDeliveries;
     this.replies = new ReplyCache(replyCacheEntries, REPLY_CACHE_BYTES);
     this.grpc =
@@ -101,7 +111,9 @@ public final class Dispatcher {
                 activeCalls,
                 inFlight::leave,
                 metrics::replied,
-                metrics::expired);
+                metrics::expired,
+                grpcGuard,
+                metrics::handedBack);
     this.deadLetterQueue = Topology.deadLetterQueue(service);
     this.writer = writer;
     this.upstream = upstream;
@@ -128,6 +140,17 @@ public final class Dispatcher {
   }
 
   private void dispatch(Delivery delivery, Settlement settlement) {
+    try {
+      signer.verify(delivery.properties(), delivery.body(), "", requestQueue);
+    } catch (MalformedMessageException e) {
+      metrics.rejected();
+      logger.warn(
+          "dead-lettering a request with a bad signature, unanswered correlationId={} problem={}",
+          delivery.properties().getCorrelationId(),
+          e.getMessage());
+      deadLetter(delivery, settlement, e.getMessage(), null, null);
+      return;
+    }
     RequestEnvelope request;
     try {
       request = EnvelopeCodec.decodeRequest(delivery.properties(), delivery.body());
@@ -183,10 +206,16 @@ public final class Dispatcher {
     }
     long started = System.nanoTime();
     upstream
-        .send(toUpstream(request, delivery.redelivered(), remaining))
+        .send(
+            toUpstream(request, delivery.redelivered(), remaining),
+            ResilientHttp.isIdempotent(request.method(), request.headers()))
         .whenComplete(
             (response, failure) -> {
               try {
+                if (unwrap(failure) instanceof HandedBack) {
+                  handBack(settlement, request.correlationId());
+                  return;
+                }
                 metrics.upstreamTime(System.nanoTime() - started);
                 ResponseEnvelope reply = toReply(request, response, failure, queueMillis);
                 if (reply.error() == null) {
@@ -197,6 +226,19 @@ public final class Dispatcher {
                 failed(settlement, request.correlationId(), e);
               }
             });
+  }
+
+  /** The circuit is open: the request goes back to the queue, for a healthy replica to take. */
+  private void handBack(Settlement settlement, String correlationId) {
+    logger.debug("circuit open, returning request to the queue correlationId={}", correlationId);
+    metrics.handedBack();
+    settlement.requeue();
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause()
+        : failure;
   }
 
   private static ResponseEnvelope withCorrelationId(ResponseEnvelope reply, String correlationId) {
@@ -300,10 +342,7 @@ public final class Dispatcher {
       return new ResponseEnvelope(
           request.correlationId(), response.status(), headers, response.body(), null, queueMillis);
     }
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
+    Throwable cause = unwrap(failure);
     FerryError error =
         cause instanceof UpstreamException upstreamFailure
             ? upstreamFailure.error()

@@ -9,6 +9,7 @@ import dev.ferry.common.AmqpChannels;
 import dev.ferry.common.Topologies;
 import dev.ferry.protocol.GrpcCodec;
 import dev.ferry.protocol.MalformedMessageException;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.protocol.Topology;
 import java.io.IOException;
 import java.util.Map;
@@ -29,7 +30,12 @@ public final class CallQueue implements AutoCloseable {
   private final String name;
   private final AtomicBoolean failedBefore = new AtomicBoolean();
 
-  public CallQueue(Connection connection, String instanceId, String service, ActiveCalls calls)
+  public CallQueue(
+      Connection connection,
+      String instanceId,
+      String service,
+      ActiveCalls calls,
+      MessageSigner signer)
       throws IOException {
     this.name = Topology.callQueue(instanceId);
     this.channel = connection.createChannel();
@@ -45,10 +51,11 @@ public final class CallQueue implements AutoCloseable {
           public void handleDelivery(
               String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
             try {
+              signer.verify(properties, body, envelope.getExchange(), envelope.getRoutingKey());
               calls.deliver(GrpcCodec.decodeFrame(properties, body));
             } catch (MalformedMessageException e) {
               logger.warn(
-                  "malformed client frame dropped callId={} problem={}",
+                  "malformed or unsigned client frame dropped callId={} problem={}",
                   properties.getCorrelationId(),
                   e.getMessage());
             } catch (RuntimeException e) {

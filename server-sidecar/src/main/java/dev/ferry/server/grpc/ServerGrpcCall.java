@@ -9,6 +9,9 @@ import dev.ferry.protocol.Header;
 import dev.ferry.protocol.RequestEnvelope;
 import dev.ferry.server.amqp.AmqpWriter;
 import dev.ferry.server.amqp.Delivery;
+import dev.ferry.server.resilience.Retries;
+import dev.ferry.server.resilience.UpstreamBreaker;
+import dev.ferry.server.resilience.UpstreamGuard;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -32,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * and reports that reason, not grpc-java's CANCELLED, to the caller; or reports nothing, when the
  * start went back to the queue or the caller is gone.
  *
+ * <p>The upstream's circuit breaker hears how each attempt went: answered (response headers, or a
+ * status of the service's own other than UNAVAILABLE) or failed (not reached, reset, timed out,
+ * UNAVAILABLE). While it is open the start goes back to the queue untouched. A call whose whole
+ * request came with its start (unary, server-streaming) and that ended UNAVAILABLE before anything
+ * of it reached the service is tried again ({@link Retries}, at most {@code --max-retries} times,
+ * within the retry budget).
+ *
  * <p>State is guarded by {@code this}; upstream callbacks run on the upstream channel's event loop.
  */
 public final class ServerGrpcCall implements ActiveCalls.Call {
@@ -48,7 +58,9 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
       ActiveCalls calls,
       Runnable onFinished,
       Consumer<FerryError> replied,
-      Runnable skipped) {}
+      Runnable skipped,
+      UpstreamGuard guard,
+      Runnable handedBack) {}
 
   /**
    * Why this sidecar cancelled the upstream call. A null {@code error}: the caller cancelled, and
@@ -74,7 +86,7 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
   private final GrpcCodec.Start start;
   private final Delivery delivery;
   private final CallerFrames frames;
-  private final ServiceTrailers serviceTrailers = new ServiceTrailers();
+  private ServiceTrailers serviceTrailers = new ServiceTrailers();
 
   private ClientCall<byte[], byte[]> upstream;
   private ClientToUpstream toUpstream;
@@ -86,6 +98,11 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
   private List<Header> pendingHeaders;
   private byte[] pendingMessage;
   private boolean flushScheduled;
+  private boolean headersSeen;
+  private boolean judged; // The breaker has heard of the current attempt.
+  private long attemptStartedNanos;
+  private int retries;
+  private boolean retryPending;
 
   public ServerGrpcCall(Context context, GrpcCodec.Start start, Delivery delivery) {
     this.context = context;
@@ -114,11 +131,20 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
       context.onFinished().run();
       return;
     }
+    if (!context.guard().breaker().tryAcquire()) {
+      handBack(callId);
+      return;
+    }
+    context.guard().retries().deposit();
     budgetMillis = remainingMillis;
     try {
       startUpstream(remainingMillis);
     } catch (RuntimeException e) {
       // The dispatcher returns the start to the queue and counts it out: nothing more happens here.
+      if (!judged) {
+        judged = true;
+        context.guard().breaker().release();
+      }
       settled = true;
       done = true;
       context.calls().remove(callId, this);
@@ -127,11 +153,27 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
     }
   }
 
+  /** The circuit is open: the start goes back to the queue, for a healthy replica to take. */
+  private void handBack(String callId) {
+    logger.debug("circuit open, returning the call to the queue callId={}", callId);
+    context.calls().remove(callId, this);
+    context.handedBack().run();
+    settled = true;
+    upstreamClosed = true;
+    done = true;
+    delivery.requeue();
+    context.onFinished().run();
+  }
+
+  /** Starts an attempt of the upstream call, holding a breaker permit. */
   private void startUpstream(long remainingMillis) {
+    judged = false;
+    attemptStartedNanos = System.nanoTime();
+    serviceTrailers = new ServiceTrailers();
     upstream = context.upstream().newCall(request.method(), remainingMillis, serviceTrailers);
     upstream.start(new UpstreamListener(), RawGrpc.metadata(request.headers()));
-    if (upstreamClosed) {
-      return; // grpc-java failed the call at once (e.g. its channel is shut down); it is reported.
+    if (upstreamClosed || retryPending) {
+      return; // grpc-java failed the call at once (e.g. its channel is shut down); it is handled.
     }
     toUpstream =
         new ClientToUpstream(
@@ -252,6 +294,10 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
 
   /** The upstream call is over: the status the caller gets, unless the call was abandoned. */
   private void closed(Status status, Metadata trailers) {
+    judge(status);
+    if (retryIfNothingReachedTheService(status)) {
+      return;
+    }
     upstreamClosed = true;
     if (toUpstream != null) {
       toUpstream.clear();
@@ -301,6 +347,98 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
             budgetMillis,
             upstreamChannel.maxMessageSize(),
             upstreamChannel.isShutdown()));
+  }
+
+  /** Tells the breaker how the attempt went, unless it already knows (from response headers). */
+  private void judge(Status status) {
+    if (judged) {
+      return;
+    }
+    judged = true;
+    UpstreamBreaker breaker = context.guard().breaker();
+    if (stop != null || context.upstream().isShutdown()) {
+      breaker.release(); // Cancelled here or by the caller: it says nothing about the service.
+      return;
+    }
+    boolean failed;
+    if (serviceTrailers.seen()) {
+      failed = status.getCode() == Status.Code.UNAVAILABLE;
+    } else {
+      FerryError error = StatusMarking.sidecarError(status.getCode(), false, deadlinePassed());
+      failed = error == FerryError.UPSTREAM_UNAVAILABLE || error == FerryError.TIMEOUT;
+    }
+    long nanos = System.nanoTime() - attemptStartedNanos;
+    if (failed) {
+      breaker.failed(nanos);
+    } else {
+      breaker.succeeded(nanos);
+    }
+  }
+
+  /** The service sent its response headers: it answers. */
+  private void answered() {
+    headersSeen = true;
+    if (!judged) {
+      judged = true;
+      context.guard().breaker().succeeded(System.nanoTime() - attemptStartedNanos);
+    }
+  }
+
+  /**
+   * Schedules another attempt when this one ended UNAVAILABLE before anything of it reached the
+   * service (its headers never went out), the whole request came with the start, and the guard
+   * allows a retry; true when it did.
+   */
+  private boolean retryIfNothingReachedTheService(Status status) {
+    if (stop != null
+        || headersSeen
+        || !start.halfClose()
+        || status.getCode() != Status.Code.UNAVAILABLE
+        || serviceTrailers.seen()
+        || serviceTrailers.sent()
+        || context.upstream().isShutdown()) {
+      return false;
+    }
+    int retry = retries + 1;
+    long delay = Retries.backoffMillis(retry);
+    long remaining = request.deadlineMillis() - System.currentTimeMillis();
+    UpstreamGuard guard = context.guard();
+    if (!guard.mayRetry(retry, delay, remaining)) {
+      return false;
+    }
+    if (!guard.retries().schedule(this::retry, delay)) {
+      guard.breaker().release();
+      return false;
+    }
+    retries = retry;
+    retryPending = true;
+    logger.debug(
+        "call did not reach the service, trying again callId={} retry={} delay_ms={}",
+        request.correlationId(),
+        retry,
+        delay);
+    return true;
+  }
+
+  /** On the retry timer: the next attempt, unless the call was cancelled meanwhile. */
+  private synchronized void retry() {
+    retryPending = false;
+    if (stop != null) {
+      context.guard().breaker().release(); // The retry's permit: judged is the last attempt's.
+      closed(Status.CANCELLED.withDescription(stop.detail()), new Metadata());
+      return;
+    }
+    long remaining = request.deadlineMillis() - System.currentTimeMillis();
+    budgetMillis = remaining;
+    try {
+      startUpstream(remaining);
+    } catch (RuntimeException e) {
+      logger.warn("calling the service again failed callId={}", request.correlationId(), e);
+      stop =
+          Stop.failed(
+              FerryError.UPSTREAM_UNAVAILABLE, "the server sidecar failed to call the service");
+      closed(Status.UNAVAILABLE, new Metadata()); // Releases the permit (judge: stopped).
+    }
   }
 
   private boolean deadlinePassed() {
@@ -365,6 +503,7 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
     @Override
     public void onHeaders(Metadata headers) {
       synchronized (ServerGrpcCall.this) {
+        answered();
         if (stop == null) {
           pendingHeaders = RawGrpc.headers(headers);
           scheduleFlush();

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A pooled, non-blocking HTTP/1.1 client for the real service (NIO transport). Keeps idle
@@ -117,15 +118,22 @@ public final class HttpUpstream implements AutoCloseable {
     }
   }
 
-  /** One request on its way: what to send, where its answer goes, and its deadline. */
+  /**
+   * One request on its way: what to send, where its answer goes, its deadline, and who hears of
+   * each failed connection attempt.
+   */
   private record Call(
-      UpstreamRequest request, CompletableFuture<UpstreamResponse> result, long deadlineNanos) {
+      UpstreamRequest request,
+      CompletableFuture<UpstreamResponse> result,
+      long deadlineNanos,
+      Predicate<Throwable> connectAgain) {
     long remainingMillis() {
       return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
     }
 
+    /** Fails the call before anything of it was written to the service. */
     void fail(FerryError error, String message) {
-      result.completeExceptionally(new UpstreamException(error, message));
+      result.completeExceptionally(UpstreamException.notSent(error, message));
     }
   }
 
@@ -134,8 +142,19 @@ public final class HttpUpstream implements AutoCloseable {
    * answer within {@link UpstreamRequest#timeoutMillis()}.
    */
   public CompletableFuture<UpstreamResponse> send(UpstreamRequest request) {
+    return send(request, cause -> true);
+  }
+
+  /**
+   * Sends {@code request} as {@link #send(UpstreamRequest)} does, telling {@code connectAgain} of
+   * every connection attempt that fails (on an event loop: it must not block); when it answers
+   * false, the call fails at once, with nothing sent, instead of trying to connect again.
+   */
+  public CompletableFuture<UpstreamResponse> send(
+      UpstreamRequest request, Predicate<Throwable> connectAgain) {
     long budgetNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, request.timeoutMillis()));
-    Call call = new Call(request, new CompletableFuture<>(), System.nanoTime() + budgetNanos);
+    Call call =
+        new Call(request, new CompletableFuture<>(), System.nanoTime() + budgetNanos, connectAgain);
     acquire(call, 0);
     return call.result;
   }
@@ -170,6 +189,11 @@ public final class HttpUpstream implements AutoCloseable {
   }
 
   private void retryLater(Call call, int failures, Throwable cause) {
+    if (!call.connectAgain().test(cause)) {
+      call.fail(
+          FerryError.UPSTREAM_UNAVAILABLE, "cannot connect to upstream: " + cause.getMessage());
+      return;
+    }
     long delay = ConnectRetry.delayMillis(failures, call.remainingMillis());
     if (delay < 0) {
       call.fail(

@@ -49,6 +49,20 @@ public final class UpstreamProbe implements AutoCloseable {
   }
 
   /**
+   * Probes the service now, on the probe's thread: completes with whether it accepted a connection
+   * (false once closed). Updates {@link #isReachable()} as the regular probes do.
+   */
+  public CompletableFuture<Boolean> check() {
+    CompletableFuture<Boolean> result = new CompletableFuture<>();
+    try {
+      scheduler.execute(() -> result.complete(probe()));
+    } catch (RejectedExecutionException e) {
+      result.complete(false);
+    }
+    return result;
+  }
+
+  /**
    * Completes (on the probe's thread) when the service accepts a connection for the first time;
    * never fails. Completing it does not affect the probe.
    */
@@ -68,7 +82,7 @@ public final class UpstreamProbe implements AutoCloseable {
     }
   }
 
-  private void probe() {
+  private boolean probe() {
     boolean now;
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress(host, port), 1_000);
@@ -87,6 +101,7 @@ public final class UpstreamProbe implements AutoCloseable {
     if (now) {
       reached.complete(null);
     }
+    return now;
   }
 
   @Override

@@ -17,7 +17,8 @@ class DispatchMetricsTest {
   @Test
   void registersEveryOutcomeAtConstruction() {
     List<String> expected =
-        new ArrayList<>(List.of("ok", "expired", "malformed", "cached", "poison"));
+        new ArrayList<>(
+            List.of("ok", "expired", "malformed", "rejected", "cached", "poison", "handed-back"));
     for (FerryError error : FerryError.values()) {
       expected.add(error.code());
     }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.ferry.common.AmqpConnector;
+import dev.ferry.protocol.MessageSigner;
 import dev.ferry.server.amqp.AmqpWriter;
 import dev.ferry.server.amqp.Delivery;
+import dev.ferry.server.resilience.ResilientHttp;
+import dev.ferry.server.resilience.UpstreamGuard;
 import dev.ferry.server.upstream.HttpUpstream;
 import dev.ferry.testing.RabbitBroker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -38,7 +41,7 @@ class DispatcherIT {
         new Dispatcher(
             service,
             writer,
-            upstream,
+            new ResilientHttp(upstream, UpstreamGuard.none("http")),
             new DispatchMetrics(new SimpleMeterRegistry(), service, inFlight),
             inFlight,
             1024,
@@ -46,7 +49,9 @@ class DispatcherIT {
             null,
             null,
             10,
-            5);
+            5,
+            UpstreamGuard.none("grpc"),
+            MessageSigner.NONE);
   }
 
   @AfterEach

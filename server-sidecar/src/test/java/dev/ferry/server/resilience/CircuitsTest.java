@@ -1,0 +1,179 @@
+package dev.ferry.server.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The breakers with a probe the test controls and a short open duration. */
+class CircuitsTest {
+  private static final int CONCURRENCY = 16;
+  private static final Duration OPEN = Duration.ofMillis(100);
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final AtomicBoolean reachable = new AtomicBoolean(true);
+  private final AtomicInteger changes = new AtomicInteger();
+  private Circuits circuits = circuits(10);
+  private UpstreamGuard http = circuits.guard("http", this::probe);
+
+  @AfterEach
+  void tearDown() {
+    circuits.close();
+  }
+
+  @Test
+  void opensWhenHalfOfTheLastCallsFailedAndStopsTheIntake() {
+    circuits.onChange(changes::incrementAndGet);
+    calls(false, true, false, true);
+    assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CONCURRENCY); // 4 calls: not judged yet.
+
+    calls(false);
+
+    assertThat(http.breaker().isOpen()).isTrue();
+    assertThat(http.breaker().tryAcquire()).isFalse();
+    assertThat(circuits.prefetch(CONCURRENCY)).isZero();
+    assertThat(changes).hasValue(1);
+    assertThat(registry.get("ferry.upstream.circuit.state").tag("upstream", "http").gauge().value())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void staysClosedWhileFewerThanHalfFail() {
+    calls(true, false, true, true, false, true, true, false, true, true);
+
+    assertThat(http.breaker().isClosed()).isTrue();
+  }
+
+  @Test
+  void opensOnFailedConnectionAttemptsThatHoldNoPermit() {
+    for (int i = 0; i < 5; i++) {
+      http.breaker().failed(0);
+    }
+
+    assertThat(http.breaker().isOpen()).isTrue();
+  }
+
+  @Test
+  void halfOpensOnlyOnceTheServiceAcceptsAConnectionAndClosesOnASuccessfulTrial() {
+    reachable.set(false);
+    open();
+
+    await()
+        .during(OPEN.multipliedBy(4))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> http.breaker().isOpen());
+    reachable.set(true);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+    assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CircuitSettings.TRIAL_CALLS);
+    assertThat(http.breaker().tryAcquire()).isTrue();
+    assertThat(http.breaker().tryAcquire()).isFalse(); // One trial at a time...
+    assertThat(circuits.prefetch(CONCURRENCY)).isZero(); // ...and nothing taken meanwhile.
+    http.breaker().succeeded(1_000);
+    assertThat(http.breaker().isTrialInFlight()).isFalse();
+    assertThat(http.breaker().isClosed()).isTrue();
+    assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CONCURRENCY);
+  }
+
+  @Test
+  void opensAgainOnAFailedTrial() {
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+
+    assertThat(http.breaker().tryAcquire()).isTrue();
+    http.breaker().failed(1_000);
+
+    assertThat(http.breaker().isOpen()).isTrue();
+    assertThat(circuits.prefetch(CONCURRENCY)).isZero();
+  }
+
+  @Test
+  void letsAnotherTrialThroughWhenATrialPermitIsGivenBack() {
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+
+    assertThat(http.breaker().tryAcquire()).isTrue();
+    http.breaker().release();
+
+    assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CircuitSettings.TRIAL_CALLS);
+    assertThat(http.breaker().tryAcquire()).isTrue();
+  }
+
+  @Test
+  void takesTheSmallestIntakeOfAllUpstreams() {
+    UpstreamGuard grpc = circuits.guard("grpc", this::probe);
+    for (int i = 0; i < 5; i++) {
+      grpc.breaker().failed(0);
+    }
+
+    assertThat(circuits.prefetch(CONCURRENCY)).isZero();
+    assertThat(http.breaker().isClosed()).isTrue();
+  }
+
+  @Test
+  void neverOpensWhenTurnedOff() {
+    circuits.close();
+    circuits = circuits(0);
+    http = circuits.guard("http", this::probe);
+
+    for (int i = 0; i < 100; i++) {
+      assertThat(http.breaker().tryAcquire()).isTrue();
+      http.breaker().failed(0);
+    }
+
+    assertThat(http.breaker().isClosed()).isTrue();
+    assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CONCURRENCY);
+  }
+
+  @Test
+  void retriesOnlyWithinTheLimitTheDeadlineAndTheBudget() {
+    assertThat(http.mayRetry(1, 50, 10_000)).isTrue();
+    http.breaker().succeeded(0);
+    assertThat(http.mayRetry(3, 50, 10_000)).isFalse(); // --max-retries 2.
+    assertThat(http.mayRetry(1, 1_000, 1_200)).isFalse(); // No time left for the reply.
+    for (int i = 1; i < RetryBudget.BURST; i++) {
+      assertThat(http.mayRetry(1, 50, 10_000)).isTrue();
+      http.breaker().succeeded(0);
+    }
+    assertThat(http.mayRetry(1, 50, 10_000)).isFalse(); // Budget spent.
+  }
+
+  @Test
+  void backsOffFromFiftyMillisecondsDoublingUpToOneSecond() {
+    assertThat(Retries.backoffMillis(1)).isEqualTo(50);
+    assertThat(Retries.backoffMillis(2)).isEqualTo(100);
+    assertThat(Retries.backoffMillis(5)).isEqualTo(800);
+    assertThat(Retries.backoffMillis(9)).isEqualTo(1_000);
+  }
+
+  private void open() {
+    calls(false, false, false, false, false);
+    assertThat(http.breaker().isOpen()).isTrue();
+  }
+
+  /** Calls with a permit each: true succeeded, false failed. */
+  private void calls(boolean... outcomes) {
+    for (boolean ok : outcomes) {
+      assertThat(http.breaker().tryAcquire()).isTrue();
+      if (ok) {
+        http.breaker().succeeded(1_000);
+      } else {
+        http.breaker().failed(1_000);
+      }
+    }
+  }
+
+  private CompletableFuture<Boolean> probe() {
+    return CompletableFuture.completedFuture(reachable.get());
+  }
+
+  private Circuits circuits(int window) {
+    return new Circuits(new CircuitSettings(window, 5, 50, OPEN), 2, 20, registry);
+  }
+}
