@@ -7,9 +7,13 @@ import dev.ferry.client.FerryCall;
 import dev.ferry.client.FerryChannel;
 import dev.ferry.client.FerryClient;
 import dev.ferry.client.FerryClientConfig;
+import dev.ferry.client.FerryStream;
+import dev.ferry.client.FerryStreamListener;
 import dev.ferry.e2e.proto.Msg;
 import dev.ferry.e2e.proto.TestServiceGrpc;
 import dev.ferry.loadtest.echo.EchoServer;
+import dev.ferry.protocol.FerryError;
+import dev.ferry.protocol.GrpcStatus;
 import dev.ferry.protocol.Header;
 import dev.ferry.protocol.QueueType;
 import dev.ferry.protocol.ResponseEnvelope;
@@ -101,6 +105,45 @@ class FerryChannelIT {
               });
 
       assertThat(result.get(30, TimeUnit.SECONDS).getCount()).isEqualTo(100);
+    }
+  }
+
+  @Test
+  void aStreamIsUsedOnlyOnceStartedAndACancelBeforeStartStillEndsIt() throws Exception {
+    try (FerryClient ferry = FerryClient.connect(config(), new SimpleMeterRegistry())) {
+      CompletableFuture<GrpcStatus> closed = new CompletableFuture<>();
+      FerryStream stream =
+          ferry.newStream(
+              "nobody",
+              "x.Y/Z",
+              List.of(),
+              Duration.ofSeconds(5),
+              true,
+              null,
+              new FerryStreamListener() {
+                @Override
+                public void onHeaders(List<Header> headers) {}
+
+                @Override
+                public void onMessage(byte[] message) {}
+
+                @Override
+                public void onReady() {}
+
+                @Override
+                public void onClose(GrpcStatus status, FerryError error) {
+                  closed.complete(status);
+                }
+              });
+
+      assertThatThrownBy(() -> stream.sendMessage(new byte[0]))
+          .isInstanceOf(IllegalStateException.class);
+      stream.cancel("changed my mind");
+      assertThat(closed).isNotDone();
+      stream.start();
+
+      assertThat(closed.get(10, TimeUnit.SECONDS).code()).isEqualTo(Status.Code.CANCELLED.value());
+      assertThatThrownBy(stream::start).isInstanceOf(IllegalStateException.class);
     }
   }
 

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -34,6 +35,7 @@ public final class MessageSigner {
   public static final int MIN_KEY_BYTES = 16;
 
   private static final String SCHEME = "v1=";
+  private static final String FERRY_PREFIX = "ferry-";
   private static final byte[] DOMAIN = "ferry-hmac-v1".getBytes(StandardCharsets.US_ASCII);
   private static final String ALGORITHM = "HmacSHA256";
 
@@ -125,14 +127,7 @@ public final class MessageSigner {
     } catch (IllegalArgumentException e) {
       throw MalformedMessageException.of(H_SIGNATURE, "not a v1 signature");
     }
-    Map<String, Object> signed = new LinkedHashMap<>(headers);
-    signed.remove(H_SIGNATURE);
-    byte[] canonical;
-    try {
-      canonical = canonical(properties, signed, body, exchange, routingKey);
-    } catch (IllegalArgumentException e) {
-      throw MalformedMessageException.of(H_SIGNATURE, e.getMessage());
-    }
+    byte[] canonical = canonical(properties, headers, body, exchange, routingKey);
     for (SecretKeySpec key : keys) {
       if (MessageDigest.isEqual(mac(key, canonical), claimed)) {
         return;
@@ -153,8 +148,10 @@ public final class MessageSigner {
 
   /**
    * The bytes the signature covers (PROTOCOL.md §16): the domain, the exchange and routing key, the
-   * properties that carry meaning, every header but the signature and the broker's own {@code x-}
-   * headers (sorted by name), and the body.
+   * properties Ferry reads, the {@code ferry-} headers but the signature (sorted by name), and the
+   * body. Headers anything else adds on the way (the broker's {@code x-} headers, a timestamp
+   * interceptor's, a plugin's) are left out, so they cannot break a signature; Ferry reads none of
+   * them but {@code x-delivery-count}. Any value amqp-client decodes can be encoded.
    */
   static byte[] canonical(
       AMQP.BasicProperties properties,
@@ -172,26 +169,30 @@ public final class MessageSigner {
       string(out, properties.getCorrelationId());
       string(out, properties.getReplyTo());
       string(out, properties.getExpiration());
-      Date timestamp = properties.getTimestamp();
-      out.writeLong(timestamp == null ? -1 : timestamp.getTime() / 1000);
-      Map<String, Object> sorted = new TreeMap<>();
-      headers.forEach(
-          (name, value) -> {
-            if (!name.startsWith("x-")) {
-              sorted.put(name, value);
-            }
-          });
-      out.writeInt(sorted.size());
-      for (Map.Entry<String, Object> entry : sorted.entrySet()) {
-        string(out, entry.getKey());
-        value(out, entry.getValue());
-      }
+      table(out, headers, true);
       out.writeInt(body.length);
       out.write(body);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  /** A table's entries sorted by name; only the {@code ferry-} ones when {@code ferryOnly}. */
+  private static void table(DataOutputStream out, Map<String, Object> table, boolean ferryOnly)
+      throws IOException {
+    Map<String, Object> sorted = new TreeMap<>();
+    table.forEach(
+        (name, value) -> {
+          if (!ferryOnly || (name.startsWith(FERRY_PREFIX) && !name.equals(H_SIGNATURE))) {
+            sorted.put(name, value);
+          }
+        });
+    out.writeInt(sorted.size());
+    for (Map.Entry<String, Object> entry : sorted.entrySet()) {
+      string(out, entry.getKey());
+      value(out, entry.getValue());
+    }
   }
 
   private static void string(DataOutputStream out, String value) throws IOException {
@@ -237,9 +238,21 @@ public final class MessageSigner {
       for (Object item : list) {
         value(out, item);
       }
+    } else if (value instanceof Float || value instanceof Double) {
+      out.writeByte('F');
+      out.writeDouble(((Number) value).doubleValue());
+    } else if (value instanceof BigDecimal d) {
+      out.writeByte('D');
+      string(out, d.toString());
+    } else if (value instanceof Map<?, ?> map) {
+      out.writeByte('M');
+      Map<String, Object> entries = new TreeMap<>();
+      map.forEach((name, item) -> entries.put(String.valueOf(name), item));
+      table(out, entries, false);
     } else {
-      throw new IllegalArgumentException(
-          "a header value of type " + value.getClass().getSimpleName() + " cannot be signed");
+      // Not a type amqp-client decodes; covered by its text so that signing never fails.
+      out.writeByte('?');
+      string(out, value.toString());
     }
   }
 }

@@ -50,7 +50,7 @@ class MessageSignerTest {
     assertThat(signed.properties().getHeaders().get(MessageSigner.H_SIGNATURE)).hasToString(PINNED);
   }
 
-  private static final String PINNED = "v1=0HqAraLWZnhyXVfKWLdfMRpqSH-3Jjrc2NB0P1ayoPU";
+  private static final String PINNED = "v1=wQ82iSgoU19wD3e21PFhqGhXA4en8EVspJTvMdSXCZE";
 
   @Test
   void rejectsAnAlteredBody() {
@@ -99,6 +99,60 @@ class MessageSignerTest {
     headers.put("x-delivery-count", 3L);
 
     signer.verify(signed.properties().builder().headers(headers).build(), signed.body(), "", QUEUE);
+  }
+
+  @Test
+  void ignoresHeadersAndATimestampAnInterceptorAdds() throws Exception {
+    // RabbitMQ 3.12+'s set_header_timestamp interceptor adds timestamp_in_ms and may overwrite
+    // the timestamp property; plugins may stamp headers of their own.
+    MessageSigner signer = MessageSigner.of(List.of(KEY));
+    AmqpMessage signed = signer.sign(request(), "", QUEUE);
+    Map<String, Object> headers = new HashMap<>(signed.properties().getHeaders());
+    headers.put("timestamp_in_ms", 1_700_000_000_123L);
+    headers.put("x-opt-plugin", 1.5d);
+
+    signer.verify(
+        signed
+            .properties()
+            .builder()
+            .headers(headers)
+            .timestamp(new java.util.Date(1_800_000_000_000L))
+            .build(),
+        signed.body(),
+        "",
+        QUEUE);
+  }
+
+  @Test
+  void signsAndChecksEveryValueTypeAmqpCarries() throws Exception {
+    // A hostile message's copy (e.g. the dead-letter one) is signed too: signing never fails.
+    MessageSigner signer = MessageSigner.of(List.of(KEY));
+    Map<String, Object> headers = new HashMap<>(request().properties().getHeaders());
+    headers.put("ferry-odd-double", 2.5d);
+    headers.put("ferry-odd-float", 2.5f);
+    headers.put("ferry-odd-decimal", new java.math.BigDecimal("1.25"));
+    headers.put("ferry-odd-table", Map.of("b", 1, "a", List.of(true, new byte[] {1})));
+    AmqpMessage odd =
+        new AmqpMessage(request().properties().builder().headers(headers).build(), new byte[0]);
+
+    AmqpMessage signed = signer.sign(odd, "", QUEUE);
+    signer.verify(signed.properties(), signed.body(), "", QUEUE);
+    headers.put("ferry-odd-double", 2.75d);
+    assertThatThrownBy(
+            () ->
+                signer.verify(
+                    signed.properties().builder().headers(withSignature(headers, signed)).build(),
+                    signed.body(),
+                    "",
+                    QUEUE))
+        .hasMessageContaining("does not match");
+  }
+
+  private static Map<String, Object> withSignature(Map<String, Object> headers, AmqpMessage from) {
+    Map<String, Object> copy = new HashMap<>(headers);
+    copy.put(
+        MessageSigner.H_SIGNATURE, from.properties().getHeaders().get(MessageSigner.H_SIGNATURE));
+    return copy;
   }
 
   @Test

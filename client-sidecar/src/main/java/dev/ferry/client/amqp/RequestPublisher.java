@@ -215,6 +215,10 @@ public final class RequestPublisher implements AutoCloseable {
       outcome.failed(FerryError.BROKER_UNAVAILABLE, alarmDetail(alarm));
       return;
     }
+    // Signed before a sequence number is taken: nothing that goes wrong with one message may touch
+    // the channel the others share.
+    AmqpMessage message =
+        signer.sign(outgoing.message(), outgoing.exchange(), outgoing.routingKey());
     Lane current = lane;
     long sequence = -1;
     try {
@@ -224,8 +228,6 @@ public final class RequestPublisher implements AutoCloseable {
       current = usableLane();
       sequence = current.channel.getNextPublishSeqNo();
       current.unconfirmed.put(sequence, outgoing);
-      AmqpMessage message =
-          signer.sign(outgoing.message(), outgoing.exchange(), outgoing.routingKey());
       current.channel.basicPublish(
           outgoing.exchange(), outgoing.routingKey(), true, message.properties(), message.body());
     } catch (IOException | ShutdownSignalException e) {

@@ -57,6 +57,7 @@ public final class StreamCall implements FerryStream {
   private final SerialExecutor events;
   private final Supplier<Refusal> admission;
 
+  private boolean opened;
   private boolean started;
   private byte[] firstMessage;
   private boolean halfClosed;
@@ -120,6 +121,19 @@ public final class StreamCall implements FerryStream {
    */
   @Override
   public void start() {
+    synchronized (this) {
+      if (opened) {
+        throw new IllegalStateException("start() was already called");
+      }
+      opened = true;
+      if (closed) {
+        // Cancelled before it started: nothing was published; the listener still hears the end.
+        GrpcStatus status = finalStatus;
+        FerryError error = finalError;
+        events.execute(() -> listener.onClose(status, error));
+        return;
+      }
+    }
     context.registry().add(callId, this);
     long timeout = Math.max(1, deadlineMillis - System.currentTimeMillis());
     synchronized (this) {
@@ -144,6 +158,7 @@ public final class StreamCall implements FerryStream {
 
   @Override
   public synchronized void sendMessage(byte[] message) {
+    checkOpened();
     if (closed) {
       return;
     }
@@ -163,6 +178,7 @@ public final class StreamCall implements FerryStream {
 
   @Override
   public synchronized void halfClose() {
+    checkOpened();
     if (closed || halfClosed) {
       return;
     }
@@ -178,6 +194,7 @@ public final class StreamCall implements FerryStream {
 
   @Override
   public synchronized void flush() {
+    checkOpened();
     if (!closed && !started && !singleRequest && firstMessage != null) {
       startLocked(false);
       signalReadyLocked();
@@ -186,6 +203,7 @@ public final class StreamCall implements FerryStream {
 
   @Override
   public synchronized void request(int count) {
+    checkOpened();
     if (closed || count <= 0) {
       return;
     }
@@ -195,7 +213,7 @@ public final class StreamCall implements FerryStream {
 
   @Override
   public synchronized boolean isReady() {
-    if (closed || halfClosed) {
+    if (!opened || closed || halfClosed) {
       return false;
     }
     if (!started) {
@@ -207,6 +225,13 @@ public final class StreamCall implements FerryStream {
   @Override
   public void cancel(String reason) {
     end(new GrpcStatus(CANCELLED, reason == null ? "" : reason, List.of()), null, true);
+  }
+
+  /** As grpc-java's ClientCall: a stream is used only once started. */
+  private void checkOpened() {
+    if (!opened) {
+      throw new IllegalStateException("start() the stream first");
+    }
   }
 
   /** Publishes the call's start: the request with the first message, if any. */
@@ -409,6 +434,12 @@ public final class StreamCall implements FerryStream {
 
   private synchronized void end(GrpcStatus status, FerryError error, boolean tellServer) {
     if (closed) {
+      return;
+    }
+    if (!opened) {
+      closed = true; // Ended before start(), which tells the listener.
+      finalStatus = status;
+      finalError = error;
       return;
     }
     if (tellServer) {

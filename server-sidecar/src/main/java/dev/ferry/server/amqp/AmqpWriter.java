@@ -130,6 +130,9 @@ public final class AmqpWriter implements AutoCloseable {
   }
 
   private void publishNow(String queue, AmqpMessage message, Confirmation confirmation) {
+    // Signed before a sequence number is taken: nothing that goes wrong with one message may
+    // touch the channel the others share.
+    AmqpMessage signed = signer.sign(message, "", queue);
     Link current;
     try {
       current = usableLink();
@@ -141,7 +144,6 @@ public final class AmqpWriter implements AutoCloseable {
     long sequence = channel.getNextPublishSeqNo();
     current.unconfirmed.put(sequence, confirmation);
     try {
-      AmqpMessage signed = signer.sign(message, "", queue);
       channel.basicPublish("", queue, true, signed.properties(), signed.body());
     } catch (IOException | ShutdownSignalException e) {
       if (current.unconfirmed.remove(sequence) != null) {
