@@ -16,7 +16,13 @@ import dev.ferry.client.ClientSidecar;
 import dev.ferry.e2e.proto.Msg;
 import dev.ferry.e2e.proto.TestServiceGrpc;
 import dev.ferry.loadtest.echo.EchoServer;
+import dev.ferry.protocol.StatsCodec;
 import dev.ferry.protocol.Topology;
+import dev.ferry.scaler.FerryScaler;
+import dev.ferry.scaler.ScalerMain;
+import dev.ferry.scaler.externalscaler.ExternalScalerGrpc;
+import dev.ferry.scaler.externalscaler.GetMetricsRequest;
+import dev.ferry.scaler.externalscaler.ScaledObjectRef;
 import dev.ferry.testing.RabbitBroker;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -35,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -51,12 +58,13 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The least broker permissions README.md ("Broker permissions") documents are enough, and no more:
  * on the local RabbitMQ (managed with {@code rabbitmqctl}) this creates a client sidecar user for
- * two services and a server sidecar user for each, with exactly the documented regular expressions,
- * runs the sidecars as them (HTTP to both services; gRPC client streaming, bidirectional and a
- * cancellation through the control exchange and through a call queue) and checks that what the
- * grants leave out is refused with ACCESS_REFUSED (403). The users are unique to the run and
- * deleted afterwards. Skipped, saying why, when {@code rabbitmqctl} is missing or cannot manage the
- * test broker.
+ * two services, a server sidecar user for each and a scaler user, with exactly the documented
+ * regular expressions, runs the sidecars and the scaler as them (HTTP to both services; gRPC client
+ * streaming, bidirectional and a cancellation through the control exchange and through a call
+ * queue; the server sidecars' in-flight reports to {@code ferry.stats}, and the scaler's metric
+ * made of them and of a passive read of the request queue) and checks that what the grants leave
+ * out is refused with ACCESS_REFUSED (403). The users are unique to the run and deleted afterwards.
+ * Skipped, saying why, when {@code rabbitmqctl} is missing or cannot manage the test broker.
  *
  * <p>One set of users and sidecars serves all the tests, so the broker helper is not registered as
  * an extension (it would delete the request queues after the first test): the class deletes what it
@@ -84,6 +92,7 @@ class BrokerPermissionsIT {
   private static ManagedChannel channel;
   private static String clientUri;
   private static String ordersServerUri;
+  private static String scalerUri;
 
   /** The configure, write and read expressions of a client sidecar user for {@code services}. */
   static List<String> clientGrant(List<String> services) {
@@ -95,13 +104,26 @@ class BrokerPermissionsIT {
         "^ferry\\.reply\\..+$");
   }
 
-  /** The configure, write and read expressions of a server sidecar user for {@code service}. */
+  /**
+   * The configure, write and read expressions of a server sidecar user for {@code service}; {@code
+   * ferry.stats} for its in-flight reports (PROTOCOL.md section 17).
+   */
   static List<String> serverGrant(String service) {
     String s = escape(service);
     return List.of(
-        "^ferry\\.((req|dlq|control)\\." + s + "|call\\..+)$",
-        "^(amq\\.default|ferry\\.call\\..+)$",
+        "^ferry\\.((req|dlq|control)\\." + s + "|call\\..+|stats)$",
+        "^(amq\\.default|ferry\\.(call\\..+|stats))$",
         "^ferry\\.((req|control)\\." + s + "|call\\..+)$");
+  }
+
+  /**
+   * The configure, write and read expressions of a scaler user: it declares {@code ferry.stats} and
+   * its own queue {@code ferry.scaler.<instance>}, binds the one to the other and consumes; its
+   * passive declarations of request queues need nothing.
+   */
+  static List<String> scalerGrant() {
+    return List.of(
+        "^ferry\\.(stats|scaler\\..+)$", "^ferry\\.scaler\\..+$", "^ferry\\.(stats|scaler\\..+)$");
   }
 
   /** A service name as a regular expression: '.' is its only character that means more. */
@@ -124,6 +146,7 @@ class BrokerPermissionsIT {
     clientUri = newUser("client", clientGrant(List.of(orders.service, billing.service)));
     ordersServerUri = newUser("server-a", serverGrant(orders.service));
     String billingServerUri = newUser("server-b", serverGrant(billing.service));
+    scalerUri = newUser("scaler", scalerGrant());
 
     // billing's server sidecar comes first and declares its request queue; orders' client sidecar
     // declares orders' request queue before its server sidecar exists: both orders are covered.
@@ -169,7 +192,8 @@ class BrokerPermissionsIT {
 
     assertThat(text)
         .contains(commandLines("ferry-client", clientGrant(List.of("orders", "billing"))))
-        .contains(commandLines("ferry-server-orders", serverGrant("orders")));
+        .contains(commandLines("ferry-server-orders", serverGrant("orders")))
+        .contains(commandLines("ferry-scaler", scalerGrant()));
   }
 
   @Test
@@ -260,6 +284,107 @@ class BrokerPermissionsIT {
         .isEqualTo("echo:after");
   }
 
+  /**
+   * Each server user publishes its in-flight reports: a queue bound to {@code ferry.stats} hears
+   * both services' (a refused publish closes the reporting channel, and nothing arrives). The
+   * exchange likely exists already, so declaring it proves the configure grant on its own.
+   */
+  @Test
+  void publishesEachServersInFlightReportsToTheStatsExchange() throws Exception {
+    assumeBrokerUsers();
+    try (Connection server = connect(ordersServerUri);
+        Channel declaring = server.createChannel()) {
+      declaring.exchangeDeclare(StatsCodec.EXCHANGE, "fanout", true);
+    }
+    try (Connection guest = broker.newConnection();
+        Channel listener = guest.createChannel()) {
+      String queue = listener.queueDeclare().getQueue();
+      listener.queueBind(queue, StatsCodec.EXCHANGE, "");
+      Set<String> reported = new HashSet<>();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () -> {
+                for (GetResponse got = listener.basicGet(queue, true);
+                    got != null;
+                    got = listener.basicGet(queue, true)) {
+                  AMQP.BasicProperties props = got.getProps();
+                  if (StatsCodec.TYPE.equals(props.getType()) && props.getHeaders() != null) {
+                    Object service = props.getHeaders().get(StatsCodec.H_SERVICE);
+                    if (service != null) {
+                      reported.add(service.toString());
+                    }
+                  }
+                }
+                return reported.containsAll(Set.of(orders.service, billing.service));
+              });
+    }
+  }
+
+  /**
+   * The scaler runs as its user: ready (listening to the reports), and its metric for a service
+   * counts the request the server sidecar holds, which only its in-flight report tells.
+   */
+  @Test
+  void runsTheScalerAndCountsTheServersInFlightReports() throws Exception {
+    assumeBrokerUsers();
+    try (FerryScaler scaler =
+        ScalerMain.start(
+            "--amqp-uri",
+            scalerUri,
+            "--grpc-port",
+            "0",
+            "--admin-host",
+            "127.0.0.1",
+            "--admin-port",
+            "0")) {
+      AdminProbes.awaitReady(scaler.adminPort());
+      ManagedChannel grpc =
+          NettyChannelBuilder.forAddress("127.0.0.1", scaler.grpcPort()).usePlaintext().build();
+      try {
+        ExternalScalerGrpc.ExternalScalerBlockingStub keda =
+            ExternalScalerGrpc.newBlockingStub(grpc).withDeadlineAfter(30, TimeUnit.SECONDS);
+        ScaledObjectRef ref =
+            ScaledObjectRef.newBuilder()
+                .setNamespace("shop")
+                .setName(orders.service)
+                .putScalerMetadata("service", orders.service)
+                .build();
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric(keda, ref) == 0);
+
+        long before = ordersEcho.requests();
+        CompletableFuture<HttpResponse<String>> slow =
+            Http.CLIENT.sendAsync(
+                Http.request(client.httpPort(), "/orders/slow?delay=4000").build(),
+                HttpResponse.BodyHandlers.ofString());
+        // Taken off the queue, at the service: only the server sidecar's report counts it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> ordersEcho.requests() > before);
+        assertThat(Queues.ready(broker, Topology.requestQueue(orders.service))).isZero();
+        await()
+            .during(Duration.ofMillis(600))
+            .atMost(Duration.ofSeconds(2))
+            .until(() -> metric(keda, ref) == 1);
+        assertThat(slow).isNotDone();
+
+        assertThat(slow.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> metric(keda, ref) == 0);
+      } finally {
+        grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static long metric(
+      ExternalScalerGrpc.ExternalScalerBlockingStub keda, ScaledObjectRef ref) {
+    return keda.getMetrics(
+            GetMetricsRequest.newBuilder()
+                .setScaledObjectRef(ref)
+                .setMetricName("ferry-" + ref.getScalerMetadataOrThrow("service"))
+                .build())
+        .getMetricValues(0)
+        .getMetricValue();
+  }
+
   @Test
   void refusesTheClientUserWhatItsGrantLeavesOut() throws Exception {
     assumeBrokerUsers();
@@ -295,6 +420,29 @@ class BrokerPermissionsIT {
       assertRefused(connection, ch -> ch.basicGet(Topology.replyQueue("any-" + RUN), false));
       assertRefused(connection, ch -> publish(ch, Topology.controlExchange(orders.service), ""));
       assertRefused(connection, ch -> publish(ch, "amq.fanout", ""));
+      // It may declare a call queue, but not bind it to hear the other instances' reports.
+      assertRefused(
+          connection,
+          ch -> {
+            String own =
+                ch.queueDeclare("ferry.call.probe-" + RUN, false, true, true, null).getQueue();
+            ch.queueBind(own, StatsCodec.EXCHANGE, "");
+          });
+    }
+  }
+
+  @Test
+  void refusesTheScalerUserWhatItsGrantLeavesOut() throws Exception {
+    assumeBrokerUsers();
+    String requests = Topology.requestQueue(orders.service);
+    try (Connection connection = connect(scalerUri)) {
+      assertRefused(connection, ch -> ch.basicGet(requests, false));
+      assertRefused(
+          connection, ch -> ch.basicConsume(requests, true, (tag, delivery) -> {}, t -> {}));
+      assertRefused(connection, ch -> declare(ch, Topology.requestQueue(orders.service + "-x")));
+      assertRefused(connection, ch -> publish(ch, StatsCodec.EXCHANGE, "")); // No forged reports.
+      assertRefused(connection, ch -> publish(ch, "", requests));
+      assertRefused(connection, ch -> ch.basicGet(Topology.replyQueue("any-" + RUN), false));
     }
   }
 

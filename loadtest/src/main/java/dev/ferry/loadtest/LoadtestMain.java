@@ -3,6 +3,7 @@ package dev.ferry.loadtest;
 import dev.ferry.common.Cli;
 import dev.ferry.loadtest.echo.EchoCommand;
 import dev.ferry.loadtest.rawrpc.RawRpcCommand;
+import dev.ferry.loadtest.scale.ScaleCommand;
 import dev.ferry.loadtest.soak.SoakCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -17,7 +18,7 @@ import picocli.CommandLine.IVersionProvider;
     mixinStandardHelpOptions = true,
     versionProvider = LoadtestMain.Version.class,
     description = "Tools around Ferry: upstreams, load generators and benchmarks.",
-    subcommands = {EchoCommand.class, RawRpcCommand.class, SoakCommand.class})
+    subcommands = {EchoCommand.class, RawRpcCommand.class, SoakCommand.class, ScaleCommand.class})
 public final class LoadtestMain {
   /** The SLF4J Simple property that sets the default log level; honoured when already set. */
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";

@@ -9,11 +9,13 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads a sidecar's admin endpoint: readiness, and the client sidecar's pending calls. */
-final class AdminProbe {
+/**
+ * Reads a sidecar's admin endpoint: readiness, and gauges such as the client sidecar's pending
+ * calls. Public for the scale simulation, which reads the server sidecars' in-flight requests.
+ */
+public final class AdminProbe {
   /** The gauge {@code ferry.client.pending} (ClientMetrics) as Prometheus renders it. */
-  private static final Pattern PENDING =
-      Pattern.compile("(?m)^ferry_client_pending(?:\\{[^}]*})? ([0-9.eE+-]+)$");
+  private static final String PENDING = "ferry_client_pending";
 
   private static final HttpClient HTTP =
       HttpClient.newBuilder()
@@ -24,7 +26,7 @@ final class AdminProbe {
   private AdminProbe() {}
 
   /** Whether {@code /readyz} answers 200; false while the process starts or is unreachable. */
-  static boolean ready(int adminPort) throws InterruptedException {
+  public static boolean ready(int adminPort) throws InterruptedException {
     HttpResponse<String> response = get(adminPort, "/readyz");
     return response != null && response.statusCode() == 200;
   }
@@ -34,11 +36,21 @@ final class AdminProbe {
    * metrics cannot be read or lack it.
    */
   static long clientPending(int adminPort) throws InterruptedException {
+    return gauge(adminPort, PENDING);
+  }
+
+  /**
+   * The Prometheus gauge {@code name} (e.g. {@code ferry_server_inflight}) summed over its series,
+   * rounded; -1 when the metrics cannot be read or lack it.
+   */
+  public static long gauge(int adminPort, String name) throws InterruptedException {
     HttpResponse<String> response = get(adminPort, "/metrics");
     if (response == null || response.statusCode() != 200) {
       return -1;
     }
-    Matcher matcher = PENDING.matcher(response.body());
+    Matcher matcher =
+        Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*})? ([0-9.eE+-]+)$")
+            .matcher(response.body());
     double total = 0;
     boolean found = false;
     while (matcher.find()) {

@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the soak's summary as JSON: maps (in their iteration order), lists, strings, numbers,
- * booleans and null. Two-space indentation, one member per line, so that tools and people can both
- * read it.
+ * Writes the soak's summary (and the scale simulation's timeline) as JSON: maps (in their iteration
+ * order), lists, strings, numbers, booleans and null. Two-space indentation, one member per line,
+ * so that tools and people can both read it.
  */
-final class Json {
+public final class Json {
   private Json() {}
 
-  static String write(Object value) {
+  public static String write(Object value) {
     StringBuilder out = new StringBuilder();
     write(value, out, "");
     return out.append('\n').toString();

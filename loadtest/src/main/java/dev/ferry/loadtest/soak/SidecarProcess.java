@@ -7,8 +7,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One sidecar child JVM of the soak: the client sidecar ({@code slot} -1) or a server sidecar in
  * server slot {@code slot}. Remembers when the soak signalled it, for the verdict. Thread-safe.
+ * Public for the scale simulation ({@code dev.ferry.loadtest.scale}), which runs its sidecars the
+ * same way.
  */
-final class SidecarProcess {
+public final class SidecarProcess {
   private final int id;
   private final int slot;
   private final Process process;
@@ -18,7 +20,7 @@ final class SidecarProcess {
   private volatile long killedNanos = -1;
   private volatile long terminatedNanos = -1;
 
-  SidecarProcess(int id, int slot, Process process, int adminPort, Path log) {
+  public SidecarProcess(int id, int slot, Process process, int adminPort, Path log) {
     this.id = id;
     this.slot = slot;
     this.process = process;
@@ -42,11 +44,11 @@ final class SidecarProcess {
     return slot < 0 ? "client" : "server p" + id + " (s" + slot + ")";
   }
 
-  int adminPort() {
+  public int adminPort() {
     return adminPort;
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
@@ -58,7 +60,7 @@ final class SidecarProcess {
     return startedNanos;
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
@@ -80,7 +82,7 @@ final class SidecarProcess {
   }
 
   /** Sends SIGTERM: the sidecar drains and exits; does not wait. */
-  void terminate() {
+  public void terminate() {
     if (terminatedNanos < 0) {
       terminatedNanos = System.nanoTime();
     }
@@ -90,7 +92,7 @@ final class SidecarProcess {
   /**
    * Waits up to {@code max} for it to exit; if it has not by then, SIGKILLs it and returns false.
    */
-  boolean awaitExit(Duration max) throws InterruptedException {
+  public boolean awaitExit(Duration max) throws InterruptedException {
     if (process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
       return true;
     }
@@ -100,12 +102,12 @@ final class SidecarProcess {
   }
 
   /** The exit status, or null while it runs. */
-  Integer exitStatus() {
+  public Integer exitStatus() {
     return process.isAlive() ? null : process.exitValue();
   }
 
   /** SIGKILLs it without waiting, if it still runs (for an aborted soak). */
-  void destroyForcibly() {
+  public void destroyForcibly() {
     process.destroyForcibly();
   }
 }
