@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * publish, an ack or a close may wait in the socket until the alarm clears. {@link
  * #blockedReason()} says so, {@link #onUnblocked} hears the end of it, and {@link #close()} is
  * bounded all the same: it aborts the connection and closes its socket, which also frees a thread
- * stuck writing to it.
+ * stuck writing to it. A block is a connection's own: it ends when that connection is lost ({@link
+ * #onConnectionLost}), before amqp-client opens the next one and consumes on it again.
  */
 public final class AmqpConnector implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(AmqpConnector.class);
@@ -54,6 +55,7 @@ public final class AmqpConnector implements AutoCloseable {
   private final AtomicReference<String> blockedReason = new AtomicReference<>();
   private final AtomicLong recoveries = new AtomicLong();
   private final List<Runnable> onRecovery = new CopyOnWriteArrayList<>();
+  private final List<Runnable> onConnectionLost = new CopyOnWriteArrayList<>();
   private final List<Runnable> onUnblocked = new CopyOnWriteArrayList<>();
 
   /** The socket of the current (possibly recovered) connection, to close it under a stuck write. */
@@ -194,7 +196,7 @@ public final class AmqpConnector implements AutoCloseable {
   /**
    * Runs {@code action} each time the broker stops blocking the connection, on amqp-client's
    * connection thread (so it must not block). Not after a recovery: a new connection starts
-   * unblocked, and what waited on the old one is gone with it.
+   * unblocked, and what waited on the old one is gone with it ({@link #onConnectionLost}).
    */
   public void onUnblocked(Runnable action) {
     onUnblocked.add(action);
@@ -207,10 +209,22 @@ public final class AmqpConnector implements AutoCloseable {
 
   /**
    * Runs {@code action} after each recovery of the connection (on amqp-client's recovery thread),
-   * e.g. to declare again what recovery leaves out.
+   * e.g. to declare again what recovery leaves out. The recovered consumers may have been handed
+   * deliveries of the new connection before it runs.
    */
   public void onRecovery(Runnable action) {
     onRecovery.add(action);
+  }
+
+  /**
+   * Runs {@code action} each time the connection is lost, once amqp-client starts recovering it (on
+   * its recovery thread, before it opens the new connection): the place to forget what belonged to
+   * the old connection, such as deliveries held during an alarm, which the broker has put back in
+   * their queue. Nothing of the new connection has arrived yet, and {@link #isBlocked()} is false
+   * by then: the new connection starts unblocked.
+   */
+  public void onConnectionLost(Runnable action) {
+    onConnectionLost.add(action);
   }
 
   /** How many times the connection has been recovered since start-up. */
@@ -267,13 +281,7 @@ public final class AmqpConnector implements AutoCloseable {
         if (blockedReason.getAndSet(null) != null) {
           logger.info("broker unblocked this connection");
         }
-        for (Runnable action : onUnblocked) {
-          try {
-            action.run();
-          } catch (RuntimeException e) {
-            logger.warn("after-unblock action failed cause={}", e.toString());
-          }
-        }
+        runAll(onUnblocked, "after-unblock");
       }
     };
   }
@@ -282,23 +290,33 @@ public final class AmqpConnector implements AutoCloseable {
     return new RecoveryListener() {
       @Override
       public void handleRecovery(Recoverable recoverable) {
+        // The block, if any, was cleared when the connection was lost: one seen now is the new
+        // connection's (amqp-client listens for them before it recovers channels and consumers).
         recoveries.incrementAndGet();
-        blockedReason.set(null);
         logger.info("broker connection recovered name={}", connectionName);
-        for (Runnable action : onRecovery) {
-          try {
-            action.run();
-          } catch (RuntimeException e) {
-            logger.warn("after-recovery action failed cause={}", e.toString());
-          }
-        }
+        runAll(onRecovery, "after-recovery");
       }
 
       @Override
       public void handleRecoveryStarted(Recoverable recoverable) {
         logger.warn("broker connection lost, recovering name={}", connectionName);
+        // Before the new connection opens: it starts unblocked, and from here on a block is its.
+        if (blockedReason.getAndSet(null) != null) {
+          logger.info("the blocked connection is gone, so is its block name={}", connectionName);
+        }
+        runAll(onConnectionLost, "connection-lost");
       }
     };
+  }
+
+  private static void runAll(List<Runnable> actions, String what) {
+    for (Runnable action : actions) {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        logger.warn("{} action failed cause={}", what, e.toString());
+      }
+    }
   }
 
   /**

@@ -39,6 +39,11 @@ import java.time.Duration;
  *     quorum queue has delivered this many times before ({@code x-delivery-count}) is poison: it
  *     goes to the dead-letter queue without calling the service, and its caller gets 502 {@code
  *     upstream-invalid}; default 5, 0 turns the limit off (classic queues do not count deliveries)
+ * @param maxRequests {@code --max-requests}, {@code FERRY_MAX_REQUESTS}: how many requests the
+ *     sidecar takes in its lifetime before it stops as on SIGTERM and exits 0 (a KEDA ScaledJob
+ *     runs one request per Job with 1); the prefetch is at most this many; a request counts once
+ *     acked (answered, also with an error or from the cache; expired; dead-lettered), not when it
+ *     goes back to the queue; a gRPC call is one request; default 0, no limit
  * @param concurrency {@code --concurrency}, {@code FERRY_CONCURRENCY}: requests handled at once,
  *     also the consumer prefetch, default 16; 1 to 65535 (0 is rejected)
  * @param adminHost {@code --admin-host}, {@code FERRY_ADMIN_HOST}: address of {@code /healthz},
@@ -79,6 +84,7 @@ record ServerConfig(
     int concurrency,
     int replyCacheEntries,
     int maxDeliveries,
+    int maxRequests,
     String adminHost,
     int adminPort,
     long maxBodySize,
@@ -122,6 +128,9 @@ record ServerConfig(
     }
     if (maxDeliveries < 0) {
       throw new ConfigException("--max-deliveries: " + maxDeliveries + " (expected: >= 0)");
+    }
+    if (maxRequests < 0) {
+      throw new ConfigException("--max-requests: " + maxRequests + " (expected: >= 0)");
     }
     ConfigChecks.port("--admin-port", adminPort);
     if (maxBodySize < 0 || maxBodySize > MAX_BODY_SIZE) {
@@ -231,6 +240,8 @@ record ServerConfig(
         + replyCacheEntries
         + " max_deliveries="
         + maxDeliveries
+        + " max_requests="
+        + maxRequests
         + " admin="
         + adminHost
         + ":"

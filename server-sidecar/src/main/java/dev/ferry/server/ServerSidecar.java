@@ -11,6 +11,8 @@ import dev.ferry.protocol.Ids;
 import dev.ferry.server.amqp.AmqpWriter;
 import dev.ferry.server.amqp.DeliveryGate;
 import dev.ferry.server.amqp.RequestConsumer;
+import dev.ferry.server.amqp.RequestLimit;
+import dev.ferry.server.amqp.StatsPublisher;
 import dev.ferry.server.dispatch.DispatchMetrics;
 import dev.ferry.server.dispatch.Dispatcher;
 import dev.ferry.server.dispatch.InFlight;
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * the service starts a moment after its sidecar). Stops in reverse: not-ready, stop consuming,
  * finish in-flight requests (publish and confirm their replies, ack) within {@code
  * --drain-timeout}, close. {@link #close()} may run while {@link #start()} still waits (SIGTERM):
- * start then returns without consuming.
+ * start then returns without consuming. With {@code --max-requests} it runs that stop itself once
+ * it has answered that many requests ({@link #stopped()}).
  */
 public final class ServerSidecar implements Sidecar {
   private static final Logger logger = LoggerFactory.getLogger(ServerSidecar.class);
@@ -50,6 +53,7 @@ public final class ServerSidecar implements Sidecar {
   private final InFlight inFlight = new InFlight();
   private final AmqpConnector connector;
   private final CompletableFuture<Void> stopping = new CompletableFuture<>();
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Object lifecycle = new Object();
   private boolean closed; // Guarded by lifecycle: start() builds nothing once it is set.
   private volatile AdminServer admin;
@@ -61,6 +65,8 @@ public final class ServerSidecar implements Sidecar {
   private final ActiveCalls activeCalls = new ActiveCalls();
   private volatile AmqpWriter writer;
   private volatile RequestConsumer consumer;
+  private volatile StatsPublisher stats;
+  private volatile RequestLimit limit;
   private volatile Circuits circuits;
   private volatile boolean started;
 
@@ -112,9 +118,11 @@ public final class ServerSidecar implements Sidecar {
       if (closed) {
         return;
       }
-      DeliveryGate gate = new DeliveryGate(connector::isBlocked, dispatcher::handle);
+      DeliveryGate gate =
+          new DeliveryGate(connector::isBlocked, limit.guarding(dispatcher::handle));
       connector.onUnblocked(gate::release);
-      connector.onRecovery(gate::discard);
+      // When the connection is lost, not once it is recovered: see DeliveryGate.
+      connector.onConnectionLost(gate::discard);
       consumer.start(gate);
       started = true;
     }
@@ -127,6 +135,15 @@ public final class ServerSidecar implements Sidecar {
     readiness.add("broker-alarm", () -> !connector.isBlocked());
     Topologies.declareRequestQueue(connection, config.service(), config.queueType());
     Topologies.declareDeadLetterQueue(connection, config.service());
+    // In-flight counts for the scaler (PROTOCOL.md section 17); best effort, apart from requests.
+    stats =
+        StatsPublisher.start(
+            connection,
+            config.service(),
+            config.concurrency(),
+            inFlight::count,
+            connector::isBlocked,
+            config.signer());
     circuits =
         new Circuits(config.circuitSettings(), config.maxRetries(), config.retryBudget(), registry);
     UpstreamGuard httpGuard = probe == null ? null : guard("http", "circuit", probe);
@@ -144,7 +161,12 @@ public final class ServerSidecar implements Sidecar {
               connection, Ids.random128(), config.service(), activeCalls, config.signer());
       readiness.add("call-queue", callQueue::isConsuming);
     }
-    writer = new AmqpWriter(connection, activeCalls::returned, config.signer());
+    writer =
+        new AmqpWriter(
+            connection,
+            activeCalls::returned,
+            config.signer(),
+            Meters.confirmLatency(registry, "server"));
     readiness.add("writer", writer::isOpen);
     FunctionCounter.builder("ferry.server.replies.returned", writer, AmqpWriter::returnedReplies)
         .description("Replies the broker could not route: their caller's reply queue was gone")
@@ -169,7 +191,11 @@ public final class ServerSidecar implements Sidecar {
             connection, config.service(), config.queueType(), config.concurrency(), writer);
     readiness.add("consuming", consumer::isConsuming);
     // While a circuit is open, other replicas take the requests (or they wait in the queue).
-    consumer.intake(() -> circuits.prefetch(config.concurrency()));
+    limit = new RequestLimit(config.maxRequests(), consumer::intakeChanged, this::stopByItself);
+    if (config.maxRequests() > 0) {
+      readiness.add("max-requests", limit::isTaking);
+    }
+    consumer.intake(() -> limit.prefetch(circuits.prefetch(config.concurrency())));
     circuits.onChange(consumer::intakeChanged);
     return new Dispatcher(
         config.service(),
@@ -229,6 +255,30 @@ public final class ServerSidecar implements Sidecar {
     return writer;
   }
 
+  /**
+   * Completes once the orderly stop has run, whether SIGTERM, the caller or {@code --max-requests}
+   * started it; exceptionally when the stop {@code --max-requests} started failed.
+   */
+  public CompletableFuture<Void> stopped() {
+    return stopped.copy();
+  }
+
+  /** {@code --max-requests} are answered: runs the orderly stop on a thread of its own. */
+  private void stopByItself() {
+    Thread stopper =
+        new Thread(
+            () -> {
+              try {
+                close();
+              } catch (RuntimeException e) {
+                logger.error("stop failed", e);
+                stopped.completeExceptionally(e);
+              }
+            },
+            "ferry-max-requests-stop");
+    stopper.start();
+  }
+
   /** The orderly stop that SIGTERM runs; see the class comment. Idempotent. */
   @Override
   public void close() {
@@ -249,6 +299,9 @@ public final class ServerSidecar implements Sidecar {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (stats != null) {
+      stats.close(); // Its last report: this instance no longer counts.
     }
     if (connector.isBlocked()) {
       // Neither replies nor acks nor closes can reach the broker now, and the writer may be stuck
@@ -284,5 +337,6 @@ public final class ServerSidecar implements Sidecar {
       admin.close();
     }
     logger.info("ferry server sidecar stopped");
+    stopped.complete(null);
   }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,6 +74,16 @@ public final class ServerSidecarMain implements Callable<Integer> {
               + " with upstream-invalid instead of run again; 0 turns the limit off (default:"
               + " ${DEFAULT-VALUE}).")
   int maxDeliveries;
+
+  @Option(
+      names = "--max-requests",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Take at most this many requests, then stop as on SIGTERM and exit 0 (1: one request per"
+              + " process, e.g. a KEDA ScaledJob); requests returned to the queue do not count;"
+              + " 0: no limit (default: ${DEFAULT-VALUE}).")
+  int maxRequests;
 
   @Option(
       names = "--admin-host",
@@ -159,8 +170,16 @@ public final class ServerSidecarMain implements Callable<Integer> {
               + " through (default: ${DEFAULT-VALUE}).")
   Duration circuitOpenDuration;
 
+  /** Set once a sidecar with {@code --max-requests} has stopped by itself (or on SIGTERM). */
+  private volatile boolean finished;
+
   public static void main(String[] args) {
-    Cli.main(new ServerSidecarMain(), args);
+    ServerSidecarMain command = new ServerSidecarMain();
+    Cli.main(command, args);
+    if (command.finished) {
+      // As after SIGTERM: exit 0 now rather than wait for threads a library may have left behind.
+      System.exit(0);
+    }
   }
 
   /**
@@ -173,9 +192,24 @@ public final class ServerSidecarMain implements Callable<Integer> {
     return Cli.start(new ServerSidecarMain(), command -> new ServerSidecar(command.config()), args);
   }
 
+  /**
+   * Starts the sidecar; returns 0 once it runs, or, with {@code --max-requests}, once it has
+   * stopped (1 when that stop failed).
+   */
   @Override
   public Integer call() throws InterruptedException {
-    return Cli.run(new ServerSidecar(config()));
+    ServerSidecar sidecar = new ServerSidecar(config());
+    int status = Cli.run(sidecar);
+    if (status != 0 || maxRequests == 0) {
+      return status;
+    }
+    try {
+      sidecar.stopped().get();
+    } catch (ExecutionException e) {
+      return 1; // Logged by the sidecar.
+    }
+    finished = true;
+    return 0;
   }
 
   ServerConfig config() {
@@ -188,6 +222,7 @@ public final class ServerSidecarMain implements Callable<Integer> {
         concurrency,
         replyCacheEntries,
         maxDeliveries,
+        maxRequests,
         adminHost,
         adminPort,
         maxBodySize,

@@ -48,6 +48,8 @@ class ServerSidecarMainTest {
         "--service       | my service",
         "--amqp-uri      | http://not-amqp",
         "--max-retries   | -1",
+        "--max-requests  | -1",
+        "--max-requests  | one",
         "--max-retries   | 11",
         "--retry-budget  | 101",
         "--circuit-window | -1",
@@ -130,6 +132,7 @@ class ServerSidecarMainTest {
     assertThat(config.maxBodySize()).isEqualTo(8L * 1024 * 1024);
     assertThat(config.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.maxDeliveries()).isEqualTo(5);
+    assertThat(config.maxRequests()).isZero();
     assertThat(config.maxRetries()).isEqualTo(2);
     assertThat(config.retryBudget()).isEqualTo(20);
     assertThat(config.circuitSettings())
@@ -156,6 +159,23 @@ class ServerSidecarMainTest {
   void readsMaxDeliveriesFromItsVariable() {
     assertThat(parse(Map.of("FERRY_MAX_DELIVERIES", "0"), "--service", "echo").maxDeliveries())
         .isZero();
+  }
+
+  @Test
+  void readsMaxRequestsFromItsFlagOrVariable() {
+    assertThat(parse(Map.of("FERRY_MAX_REQUESTS", "1"), "--service", "echo").maxRequests())
+        .isEqualTo(1);
+    assertThat(parse(Map.of(), "--service", "echo", "--max-requests", "3").maxRequests())
+        .isEqualTo(3);
+  }
+
+  @Test
+  void namesTheMaxRequestsOptionOfANegativeValue() {
+    int status = execute(Map.of("FERRY_MAX_REQUESTS", "-1"), "--service", "echo");
+
+    assertThat(status).isEqualTo(Cli.USAGE);
+    assertThat(err.toString())
+        .isEqualTo("ferry-server-sidecar: --max-requests: -1 (expected: >= 0)\n");
   }
 
   @Test

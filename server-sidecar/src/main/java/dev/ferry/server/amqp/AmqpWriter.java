@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class AmqpWriter implements AutoCloseable {
   private final ScheduledThreadPoolExecutor thread;
   private final AtomicLong returned = new AtomicLong();
   private final Consumer<String> onReturned;
+  private final LongConsumer confirmNanos;
   private volatile Link link;
   private volatile boolean closed;
   private boolean reopenScheduled; // Writer thread only.
@@ -70,11 +72,12 @@ public final class AmqpWriter implements AutoCloseable {
    */
   private static final class Link {
     final Channel channel;
-    final ConfirmTracker<Confirmation> unconfirmed = new ConfirmTracker<>();
+    final ConfirmTracker<Confirmation> unconfirmed;
     volatile boolean dead;
 
-    Link(Channel channel) {
+    Link(Channel channel, LongConsumer confirmNanos) {
       this.channel = channel;
+      this.unconfirmed = new ConfirmTracker<>(confirmNanos);
     }
   }
 
@@ -91,6 +94,20 @@ public final class AmqpWriter implements AutoCloseable {
    */
   public AmqpWriter(Connection connection, Consumer<String> onReturned, MessageSigner signer)
       throws IOException {
+    this(connection, onReturned, signer, nanos -> {});
+  }
+
+  /**
+   * As above; {@code confirmNanos} hears, on amqp-client's connection thread, how long each publish
+   * waited for the broker's confirm (ack or nack).
+   */
+  public AmqpWriter(
+      Connection connection,
+      Consumer<String> onReturned,
+      MessageSigner signer,
+      LongConsumer confirmNanos)
+      throws IOException {
+    this.confirmNanos = confirmNanos;
     this.signer = signer;
     this.connection = connection;
     this.onReturned = onReturned;
@@ -193,7 +210,7 @@ public final class AmqpWriter implements AutoCloseable {
     if (channel == null) {
       throw new IOException("no free channel number");
     }
-    Link opened = new Link(channel);
+    Link opened = new Link(channel, confirmNanos);
     try {
       channel.confirmSelect();
     } catch (IOException | RuntimeException e) {

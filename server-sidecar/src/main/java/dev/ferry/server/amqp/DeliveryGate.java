@@ -12,10 +12,13 @@ import org.slf4j.LoggerFactory;
  * could not be published, nor the request acknowledged, until the alarm clears, so calling the
  * service now would only tie it up. Deliveries that arrive meanwhile (at most the prefetch) are
  * held, unacknowledged, and handed on by {@link #release()} once the broker unblocks the
- * connection; the dispatcher then skips those whose deadline has passed. After a connection
- * recovery the held ones are dropped by {@link #discard()}: the broker has put them back in the
- * queue. Thread-safe: deliveries come on amqp-client's consumer thread, release and discard on its
- * connection thread.
+ * connection; the dispatcher then skips those whose deadline has passed. When the connection is
+ * lost the held ones are dropped by {@link #discard()}: the broker has put them back in the queue.
+ * That must happen then, before amqp-client recovers the connection, not after: the recovered
+ * consumer is handed deliveries of the new connection before the recovery is reported, and those
+ * must not be dropped (nobody would ever settle them, and the consumer would take no more once its
+ * prefetch is used up). Thread-safe: deliveries come on amqp-client's consumer thread, release on
+ * its connection thread and discard on its recovery thread.
  */
 public final class DeliveryGate implements Consumer<Delivery> {
   private static final Logger logger = LoggerFactory.getLogger(DeliveryGate.class);
@@ -57,9 +60,21 @@ public final class DeliveryGate implements Consumer<Delivery> {
     released.forEach(next);
   }
 
-  /** Forgets the held deliveries: their channel is gone and the broker requeued them. */
-  public synchronized void discard() {
-    held.clear();
+  /**
+   * Forgets the held deliveries: their connection is gone and the broker requeued them. Each is
+   * settled all the same (a requeue that no longer reaches the broker), so that whoever counts the
+   * deliveries not yet settled counts them out.
+   */
+  public void discard() {
+    List<Delivery> dropped;
+    synchronized (this) {
+      dropped = new ArrayList<>(held);
+      held.clear();
+    }
+    if (!dropped.isEmpty()) {
+      logger.info("connection lost, dropping held requests count={}", dropped.size());
+    }
+    dropped.forEach(Delivery::requeue);
   }
 
   /** Deliveries held now. */

@@ -26,18 +26,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Consumes {@code ferry.req.<service>} with manual acks and a prefetch of {@code concurrency}, and
- * hands each delivery on at once. Owns the consuming channel; acks and requeues are written through
- * the {@link AmqpWriter}'s thread.
+ * hands each delivery on at once, as long as fewer than {@code concurrency} are unsettled: a
+ * consumer registered anew gets a fresh prefetch while those of the cancelled one may still run, so
+ * {@link DeliverySlots} keeps the rest waiting. Owns the consuming channel; acks and requeues are
+ * written through the {@link AmqpWriter}'s thread.
  *
  * <p>Keeps consuming on its own: when the broker cancels the consumer (the queue was deleted) or
  * closes the channel with a channel-level error, it is not consuming (readiness says so) until a
- * thread of its own ({@code ferry-consumer-restart}) has declared the queue again and consumed
- * anew, on a new channel if need be, retrying every second.
+ * thread of its own ({@code ferry-consumer}, which also hands on deliveries that waited for a
+ * place) has declared the queue again and consumed anew, on a new channel if need be, retrying
+ * every second.
  *
  * <p>How many requests it takes at once follows its {@linkplain #intake intake}: the prefetch it
- * asks for (the concurrency, fewer while a circuit is half-open) or none (while one is open: the
- * consumer is cancelled, so that other replicas take the requests). A change re-registers the
- * consumer on the writer thread; deliveries already taken are settled as usual.
+ * asks for (the concurrency, fewer while a circuit is half-open or {@code --max-requests} allows
+ * fewer) or none (while one is open: the consumer is cancelled, so that other replicas take the
+ * requests; and once {@code --max-requests} are taken). A change re-registers the consumer on the
+ * writer thread; deliveries already taken are settled as usual.
  */
 public final class RequestConsumer implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(RequestConsumer.class);
@@ -55,6 +59,7 @@ public final class RequestConsumer implements AutoCloseable {
   private final ScheduledExecutorService restarter;
   private volatile Channel channel;
   private volatile Consumer<Delivery> handler;
+  private volatile DeliverySlots slots;
   private volatile Subscription subscription;
   private volatile boolean stopping;
   private volatile IntSupplier intake;
@@ -76,15 +81,19 @@ public final class RequestConsumer implements AutoCloseable {
     this.restarter =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
-              Thread thread = new Thread(runnable, "ferry-consumer-restart");
+              Thread thread = new Thread(runnable, "ferry-consumer");
               thread.setDaemon(true);
               return thread;
             });
     this.channel = openChannel();
   }
 
-  /** Starts consuming; every delivery goes to {@code handler} on a consumer thread. */
+  /**
+   * Starts consuming; every delivery goes to {@code handler} on a consumer thread, or, if it had to
+   * wait for a place, on this consumer's own thread.
+   */
   public void start(Consumer<Delivery> handler) throws IOException {
+    this.slots = new DeliverySlots(concurrency, restarter, handler);
     this.handler = handler;
     if (prefetch() > 0) {
       subscribe();
@@ -121,10 +130,10 @@ public final class RequestConsumer implements AutoCloseable {
     }
     if (current != null) {
       subscription = null;
-      cancel(current);
+      cancelQuietly(current);
     }
     if (wanted == 0) {
-      logger.info("stopped consuming until the circuit closes queue={}", queue);
+      logger.info("stopped consuming (circuit open or --max-requests taken) queue={}", queue);
       return;
     }
     try {
@@ -135,11 +144,19 @@ public final class RequestConsumer implements AutoCloseable {
     }
   }
 
-  private static void cancel(Subscription subscription) {
+  /**
+   * Cancels the consumer, also while the channel is closed: amqp-client's recovering channel
+   * forgets the consumer first (else a connection recovery would bring it back, consuming while
+   * nobody wants it and beyond anyone's reach), then sends the cancel, which fails on a closed
+   * channel.
+   */
+  private static void cancel(Subscription subscription) throws IOException {
+    subscription.getChannel().basicCancel(subscription.getConsumerTag());
+  }
+
+  private static void cancelQuietly(Subscription subscription) {
     try {
-      if (subscription.getChannel().isOpen()) {
-        subscription.getChannel().basicCancel(subscription.getConsumerTag());
-      }
+      cancel(subscription);
     } catch (IOException | ShutdownSignalException e) {
       logger.debug("cancelling consumer failed cause={}", e.toString());
     }
@@ -191,7 +208,8 @@ public final class RequestConsumer implements AutoCloseable {
     @Override
     public void handleDelivery(
         String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-      handler.accept(
+      slots.accept(
+          getChannel(),
           new Delivery(
               properties,
               body,
@@ -259,6 +277,10 @@ public final class RequestConsumer implements AutoCloseable {
 
   /** On amqp-client's thread: a channel closed for good is replaced, unless stopping. */
   private void channelLost(Channel lost, ShutdownSignalException cause) {
+    DeliverySlots current = slots;
+    if (current != null) {
+      current.forget(lost); // The broker has put them back in the queue.
+    }
     if (cause.isHardError() || stopping || lost != channel) {
       return; // Recovery repairs a connection loss, consumer included.
     }
@@ -311,8 +333,8 @@ public final class RequestConsumer implements AutoCloseable {
 
   /**
    * Stops new deliveries (on the writer thread, the channel's one writer) and returns once the
-   * broker has confirmed it and every delivery that came before has been handed on, or after 5 s.
-   * Those already delivered can still be settled.
+   * broker has confirmed it and every delivery that came before has been handed on or, when it
+   * found no free place, returned to the queue; or after 5 s. Those handed on can still be settled.
    */
   public void stop() {
     stop(CANCEL_TIMEOUT_MILLIS);
@@ -324,20 +346,24 @@ public final class RequestConsumer implements AutoCloseable {
    */
   public void stop(long waitMillis) {
     stopping = true;
+    DeliverySlots started = slots;
+    if (started != null) {
+      started.stop(); // Not started yet: another replica takes them.
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
     writer.execute(
         () -> {
           Subscription current = subscription;
           subscription = null;
-          if (current == null || !current.getChannel().isOpen()) {
+          if (current == null) {
             done.complete(null);
             return;
           }
           try {
-            current.getChannel().basicCancel(current.getConsumerTag());
+            cancel(current); // Also while the channel is closed: see cancel().
             current.cancelOk.whenComplete((ok, e) -> done.complete(null));
           } catch (IOException | ShutdownSignalException e) {
-            logger.debug("cancelling consumer failed", e);
+            logger.debug("cancelling consumer failed cause={}", e.toString());
             done.complete(null);
           }
         });

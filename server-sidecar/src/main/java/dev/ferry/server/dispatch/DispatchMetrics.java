@@ -1,11 +1,13 @@
 package dev.ferry.server.dispatch;
 
+import dev.ferry.common.Meters;
 import dev.ferry.protocol.FerryError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -14,16 +16,12 @@ import java.util.concurrent.TimeUnit;
  * The server sidecar's request meters: {@code ferry.server.requests} by outcome ({@code ok}, a
  * ferry-error code, {@code expired}, {@code malformed}, {@code rejected} (signature), {@code
  * cached}, {@code poison}, {@code handed-back}), {@code ferry.server.queue.time}, {@code
- * ferry.server.upstream.duration} and {@code ferry.server.inflight}. Tagged with the service only.
- * Every meter is registered at construction, so that the hot path only counts and every outcome
- * shows (as 0) before it first happens. Thread-safe.
+ * ferry.server.upstream.duration} and {@code ferry.server.inflight}, tagged with the service only
+ * (and the outcome); and Micrometer's Netty allocator meters. Every meter is registered at
+ * construction, so that the hot path only counts and every outcome shows (as 0) before it first
+ * happens. Thread-safe.
  */
 public final class DispatchMetrics {
-  private static final Duration[] SLOS = {
-    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
-    Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(30)
-  };
-
   private final Counter ok;
   private final Counter expired;
   private final Counter malformed;
@@ -47,21 +45,21 @@ public final class DispatchMetrics {
       errors.put(error, outcomeCounter(registry, service, error.code()));
     }
     this.queueTime =
-        Timer.builder("ferry.server.queue.time")
+        Meters.latency(Timer.builder("ferry.server.queue.time"))
             .description("Time requests waited in the request queue")
             .tag("service", service)
-            .serviceLevelObjectives(SLOS)
             .register(registry);
     this.upstreamTime =
-        Timer.builder("ferry.server.upstream.duration")
+        Meters.latency(Timer.builder("ferry.server.upstream.duration"))
             .description("Time the service took to answer (or fail)")
             .tag("service", service)
-            .serviceLevelObjectives(SLOS)
             .register(registry);
     Gauge.builder("ferry.server.inflight", inFlight, InFlight::count)
         .description("Requests taken and not yet acknowledged")
         .tag("service", service)
         .register(registry);
+    // The sidecar's one metrics class binds Netty's too (the HTTP upstream client's buffers).
+    new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
   }
 
   private static Counter outcomeCounter(MeterRegistry registry, String service, String outcome) {

@@ -100,6 +100,7 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
   private boolean flushScheduled;
   private boolean headersSeen;
   private boolean judged; // The breaker has heard of the current attempt.
+  private UpstreamBreaker.Permit permit; // The current attempt's (or the pending retry's).
   private long attemptStartedNanos;
   private int retries;
   private boolean retryPending;
@@ -131,7 +132,8 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
       context.onFinished().run();
       return;
     }
-    if (!context.guard().breaker().tryAcquire()) {
+    permit = context.guard().breaker().tryAcquire();
+    if (permit == null) {
       handBack(callId);
       return;
     }
@@ -143,7 +145,7 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
       // The dispatcher returns the start to the queue and counts it out: nothing more happens here.
       if (!judged) {
         judged = true;
-        context.guard().breaker().release();
+        permit.release();
       }
       settled = true;
       done = true;
@@ -355,9 +357,8 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
       return;
     }
     judged = true;
-    UpstreamBreaker breaker = context.guard().breaker();
     if (stop != null || context.upstream().isShutdown()) {
-      breaker.release(); // Cancelled here or by the caller: it says nothing about the service.
+      permit.release(); // Cancelled here or by the caller: it says nothing about the service.
       return;
     }
     boolean failed;
@@ -369,9 +370,9 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
     }
     long nanos = System.nanoTime() - attemptStartedNanos;
     if (failed) {
-      breaker.failed(nanos);
+      permit.failed(nanos);
     } else {
-      breaker.succeeded(nanos);
+      permit.succeeded(nanos);
     }
   }
 
@@ -380,7 +381,7 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
     headersSeen = true;
     if (!judged) {
       judged = true;
-      context.guard().breaker().succeeded(System.nanoTime() - attemptStartedNanos);
+      permit.succeeded(System.nanoTime() - attemptStartedNanos);
     }
   }
 
@@ -403,13 +404,15 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
     long delay = Retries.backoffMillis(retry);
     long remaining = request.deadlineMillis() - System.currentTimeMillis();
     UpstreamGuard guard = context.guard();
-    if (!guard.mayRetry(retry, delay, remaining)) {
+    UpstreamBreaker.Permit next = guard.mayRetry(retry, delay, remaining);
+    if (next == null) {
       return false;
     }
     if (!guard.retries().schedule(this::retry, delay)) {
-      guard.breaker().release();
+      next.release();
       return false;
     }
+    permit = next; // The last attempt's is judged.
     retries = retry;
     retryPending = true;
     logger.debug(
@@ -424,7 +427,7 @@ public final class ServerGrpcCall implements ActiveCalls.Call {
   private synchronized void retry() {
     retryPending = false;
     if (stop != null) {
-      context.guard().breaker().release(); // The retry's permit: judged is the last attempt's.
+      permit.release(); // The retry's permit: judged is the last attempt's.
       closed(Status.CANCELLED.withDescription(stop.detail()), new Metadata());
       return;
     }

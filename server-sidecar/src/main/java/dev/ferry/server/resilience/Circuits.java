@@ -16,6 +16,13 @@ import java.util.function.Supplier;
  * none during a trial keeps a request that cannot get a permit from going back to the queue only to
  * come straight back.) Owns the timer thread ({@code ferry-resilience}) that runs retries and
  * probes. Thread-safe.
+ *
+ * <p>The intake is one for both upstreams, as HTTP and gRPC requests share one queue and nothing
+ * tells them apart before they are taken: while either breaker is open, requests for the other
+ * upstream wait too (taking them and handing back those for the open one would only make them come
+ * straight back, and on a quorum queue count towards {@code --max-deliveries}). A half-open breaker
+ * whose trial never comes (only requests for the other upstream arrive) does not hold the intake
+ * down for long: after the open duration it asks the probe instead ({@link UpstreamBreaker}).
  */
 public final class Circuits implements AutoCloseable {
   private final CircuitSettings settings;

@@ -74,11 +74,12 @@ public final class ResilientHttp {
   public CompletableFuture<UpstreamResponse> send(UpstreamRequest request, boolean idempotent) {
     guard.retries().deposit();
     CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
-    if (!guard.breaker().tryAcquire()) {
+    UpstreamBreaker.Permit permit = guard.breaker().tryAcquire();
+    if (permit == null) {
       result.completeExceptionally(HandedBack.CIRCUIT_OPEN);
       return result;
     }
-    new Call(request, idempotent, result).attempt(0);
+    new Call(request, idempotent, result).attempt(0, permit);
     return result;
   }
 
@@ -102,34 +103,36 @@ public final class ResilientHttp {
       return TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
     }
 
-    /** Attempt number {@code retry} (0: the first), holding a breaker permit. */
-    void attempt(int retry) {
+    /** Attempt number {@code retry} (0: the first), holding the breaker's {@code permit}. */
+    void attempt(int retry, UpstreamBreaker.Permit permit) {
       UpstreamRequest sending = retry == 0 ? request : request.withTimeout(remainingMillis());
-      Attempt attempt = new Attempt(retry, System.nanoTime());
+      Attempt attempt = new Attempt(retry, permit, System.nanoTime());
       try {
         upstream
             .send(sending, attempt::connectFailed)
             .whenComplete((response, failure) -> attempt.completed(response, failure));
       } catch (RuntimeException e) {
-        guard.breaker().release();
+        permit.release();
         result.completeExceptionally(e);
       }
     }
 
     private final class Attempt {
       private final int retry;
+      private final UpstreamBreaker.Permit permit;
       private final long startedNanos;
       private volatile boolean reported;
 
-      Attempt(int retry, long startedNanos) {
+      Attempt(int retry, UpstreamBreaker.Permit permit, long startedNanos) {
         this.retry = retry;
+        this.permit = permit;
         this.startedNanos = startedNanos;
       }
 
       /** A connection attempt failed: a failure for the breaker; try again unless it opened. */
       boolean connectFailed(Throwable cause) {
         reported = true;
-        guard.breaker().failed(0);
+        permit.failed(0);
         return !guard.breaker().isOpen();
       }
 
@@ -137,7 +140,7 @@ public final class ResilientHttp {
         long nanos = System.nanoTime() - startedNanos;
         UpstreamException problem = unwrap(failure);
         if (failure != null && problem == null) {
-          guard.breaker().release(); // Not an outcome of the service's: a bug, passed on.
+          permit.release(); // Not an outcome of the service's: a bug, passed on.
           finish(null, failure);
           return;
         }
@@ -147,7 +150,9 @@ public final class ResilientHttp {
         }
         judge(response, problem, nanos);
         long delay = retryDelay(response, problem, retry + 1);
-        if (delay >= 0 && guard.mayRetry(retry + 1, delay, remainingMillis())) {
+        UpstreamBreaker.Permit next =
+            delay >= 0 ? guard.mayRetry(retry + 1, delay, remainingMillis()) : null;
+        if (next != null) {
           if (response != null) {
             lastAnswer = response;
           }
@@ -158,10 +163,10 @@ public final class ResilientHttp {
               retry + 1,
               delay,
               response != null ? response.status() : problem.getMessage());
-          if (guard.retries().schedule(() -> attempt(retry + 1), delay)) {
+          if (guard.retries().schedule(() -> attempt(retry + 1, next), delay)) {
             return;
           }
-          guard.breaker().release();
+          next.release();
         }
         finish(response, problem);
       }
@@ -169,7 +174,7 @@ public final class ResilientHttp {
       /** Nothing of the request reached the service: its connection attempts are reported. */
       private void notSent(UpstreamException problem) {
         if (!reported) {
-          guard.breaker().release();
+          permit.release();
         }
         finish(null, problem);
       }
@@ -181,9 +186,9 @@ public final class ResilientHttp {
                 : problem.error() == FerryError.UPSTREAM_UNAVAILABLE
                     || problem.error() == FerryError.TIMEOUT;
         if (failed) {
-          guard.breaker().failed(nanos);
+          permit.failed(nanos);
         } else {
-          guard.breaker().succeeded(nanos);
+          permit.succeeded(nanos);
         }
       }
     }

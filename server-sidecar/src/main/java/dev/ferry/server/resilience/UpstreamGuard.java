@@ -12,18 +12,22 @@ public record UpstreamGuard(String kind, UpstreamBreaker breaker, Retries retrie
 
   /**
    * Takes what retry number {@code retry} needs, {@code delayMillis} from now with {@code
-   * remainingMillis} of the request's budget left: a breaker permit and a token of the budget;
-   * false (taking nothing) when it may not be made.
+   * remainingMillis} of the request's budget left: a token of the budget and the breaker permit it
+   * returns; null (taking nothing) when it may not be made.
    */
-  public boolean mayRetry(int retry, long delayMillis, long remainingMillis) {
-    if (!retries.withinLimits(retry, delayMillis, remainingMillis) || !breaker.tryAcquire()) {
-      return false;
+  public UpstreamBreaker.Permit mayRetry(int retry, long delayMillis, long remainingMillis) {
+    if (!retries.withinLimits(retry, delayMillis, remainingMillis)) {
+      return null;
+    }
+    UpstreamBreaker.Permit permit = breaker.tryAcquire();
+    if (permit == null) {
+      return null;
     }
     if (!retries.withdraw()) {
-      breaker.release();
-      return false;
+      permit.release();
+      return null;
     }
-    return true;
+    return permit;
   }
 
   /** A guard that never opens and never retries, for code that runs without {@link Circuits}. */

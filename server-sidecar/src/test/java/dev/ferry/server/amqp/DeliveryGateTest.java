@@ -6,10 +6,12 @@ import com.rabbitmq.client.AMQP;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class DeliveryGateTest {
   private final AtomicBoolean blocked = new AtomicBoolean();
+  private final AtomicInteger requeued = new AtomicInteger();
   private final List<Delivery> started = new CopyOnWriteArrayList<>();
   private final DeliveryGate gate = new DeliveryGate(blocked::get, started::add);
 
@@ -42,7 +44,7 @@ class DeliveryGateTest {
   }
 
   @Test
-  void dropsHeldDeliveriesAfterARecovery() {
+  void dropsHeldDeliveriesWhenTheConnectionIsLostSettlingThemForTheirCount() {
     blocked.set(true);
     gate.accept(delivery());
 
@@ -51,9 +53,10 @@ class DeliveryGateTest {
     gate.release();
 
     assertThat(started).isEmpty();
+    assertThat(requeued).hasValue(1);
   }
 
-  private static Delivery delivery() {
+  private Delivery delivery() {
     return new Delivery(
         new AMQP.BasicProperties(),
         new byte[0],
@@ -64,7 +67,9 @@ class DeliveryGateTest {
           public void ack() {}
 
           @Override
-          public void requeue() {}
+          public void requeue() {
+            requeued.incrementAndGet();
+          }
         });
   }
 }

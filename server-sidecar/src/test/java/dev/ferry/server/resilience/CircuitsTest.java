@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The breakers with a probe the test controls and a short open duration. */
 class CircuitsTest {
   private static final int CONCURRENCY = 16;
-  private static final Duration OPEN = Duration.ofMillis(100);
+  private static final Duration OPEN = Duration.ofMillis(500);
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final AtomicBoolean reachable = new AtomicBoolean(true);
@@ -36,7 +36,7 @@ class CircuitsTest {
     calls(false);
 
     assertThat(http.breaker().isOpen()).isTrue();
-    assertThat(http.breaker().tryAcquire()).isFalse();
+    assertThat(http.breaker().tryAcquire()).isNull();
     assertThat(circuits.prefetch(CONCURRENCY)).isZero();
     assertThat(changes).hasValue(1);
     assertThat(registry.get("ferry.upstream.circuit.state").tag("upstream", "http").gauge().value())
@@ -51,9 +51,11 @@ class CircuitsTest {
   }
 
   @Test
-  void opensOnFailedConnectionAttemptsThatHoldNoPermit() {
+  void opensOnFailedConnectionAttemptsOfOneCall() {
+    UpstreamBreaker.Permit permit = http.breaker().tryAcquire();
+
     for (int i = 0; i < 5; i++) {
-      http.breaker().failed(0);
+      permit.failed(0);
     }
 
     assertThat(http.breaker().isOpen()).isTrue();
@@ -72,10 +74,11 @@ class CircuitsTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
     assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CircuitSettings.TRIAL_CALLS);
-    assertThat(http.breaker().tryAcquire()).isTrue();
-    assertThat(http.breaker().tryAcquire()).isFalse(); // One trial at a time...
+    UpstreamBreaker.Permit trial = http.breaker().tryAcquire();
+    assertThat(trial).isNotNull();
+    assertThat(http.breaker().tryAcquire()).isNull(); // One trial at a time...
     assertThat(circuits.prefetch(CONCURRENCY)).isZero(); // ...and nothing taken meanwhile.
-    http.breaker().succeeded(1_000);
+    trial.succeeded(1_000);
     assertThat(http.breaker().isTrialInFlight()).isFalse();
     assertThat(http.breaker().isClosed()).isTrue();
     assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CONCURRENCY);
@@ -86,8 +89,7 @@ class CircuitsTest {
     open();
     await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
 
-    assertThat(http.breaker().tryAcquire()).isTrue();
-    http.breaker().failed(1_000);
+    http.breaker().tryAcquire().failed(1_000);
 
     assertThat(http.breaker().isOpen()).isTrue();
     assertThat(circuits.prefetch(CONCURRENCY)).isZero();
@@ -98,18 +100,87 @@ class CircuitsTest {
     open();
     await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
 
-    assertThat(http.breaker().tryAcquire()).isTrue();
-    http.breaker().release();
+    http.breaker().tryAcquire().release();
 
     assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CircuitSettings.TRIAL_CALLS);
-    assertThat(http.breaker().tryAcquire()).isTrue();
+    assertThat(http.breaker().tryAcquire()).isNotNull();
+  }
+
+  @Test
+  void aPermitTakenWhileClosedAndGivenBackWhileHalfOpenAddsNoTrial() {
+    UpstreamBreaker.Permit old = http.breaker().tryAcquire(); // A call that began while closed.
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+    assertThat(http.breaker().tryAcquire()).as("the trial").isNotNull();
+
+    old.release(); // The old call ends telling nothing.
+
+    assertThat(http.breaker().isTrialInFlight()).isTrue();
+    assertThat(http.breaker().tryAcquire()).as("a second trial").isNull();
+    assertThat(circuits.prefetch(CONCURRENCY)).isZero();
+  }
+
+  @Test
+  void anOutcomeOfACallThatBeganWhileClosedDoesNotDecideTheTrial() {
+    UpstreamBreaker.Permit old = http.breaker().tryAcquire(); // A call that began while closed.
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+    UpstreamBreaker.Permit trial = http.breaker().tryAcquire();
+
+    old.succeeded(1_000); // The old call answered.
+
+    assertThat(http.breaker().isHalfOpen()).isTrue();
+    assertThat(http.breaker().isTrialInFlight()).isTrue();
+    trial.failed(1_000);
+    assertThat(http.breaker().isOpen()).isTrue();
+  }
+
+  @Test
+  void aTrialPermitGivenBackOnceTheBreakerClosedAddsNothing() {
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+    UpstreamBreaker.Permit trial = http.breaker().tryAcquire();
+    trial.succeeded(1_000);
+    assertThat(http.breaker().isClosed()).isTrue();
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+    assertThat(http.breaker().tryAcquire()).as("the second trial").isNotNull();
+
+    trial.release(); // Ended already, and in another state.
+
+    assertThat(http.breaker().tryAcquire()).as("a third trial").isNull();
+    assertThat(http.breaker().isTrialInFlight()).isTrue();
+  }
+
+  @Test
+  void closesAHalfOpenBreakerThatGetsNoTrialOnceTheServiceAcceptsConnections() {
+    UpstreamGuard grpc = circuits.guard("grpc", this::probe);
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+
+    // Only gRPC requests come: none can be the HTTP trial.
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isClosed());
+
+    assertThat(grpc.breaker().isClosed()).isTrue();
+    assertThat(circuits.prefetch(CONCURRENCY)).isEqualTo(CONCURRENCY);
+  }
+
+  @Test
+  void opensAgainAHalfOpenBreakerThatGetsNoTrialOnceTheServiceRefusesConnections() {
+    open();
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isHalfOpen());
+
+    reachable.set(false);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> http.breaker().isOpen());
+    assertThat(circuits.prefetch(CONCURRENCY)).isZero();
   }
 
   @Test
   void takesTheSmallestIntakeOfAllUpstreams() {
     UpstreamGuard grpc = circuits.guard("grpc", this::probe);
     for (int i = 0; i < 5; i++) {
-      grpc.breaker().failed(0);
+      grpc.breaker().tryAcquire().failed(0);
     }
 
     assertThat(circuits.prefetch(CONCURRENCY)).isZero();
@@ -123,8 +194,7 @@ class CircuitsTest {
     http = circuits.guard("http", this::probe);
 
     for (int i = 0; i < 100; i++) {
-      assertThat(http.breaker().tryAcquire()).isTrue();
-      http.breaker().failed(0);
+      http.breaker().tryAcquire().failed(0);
     }
 
     assertThat(http.breaker().isClosed()).isTrue();
@@ -133,15 +203,13 @@ class CircuitsTest {
 
   @Test
   void retriesOnlyWithinTheLimitTheDeadlineAndTheBudget() {
-    assertThat(http.mayRetry(1, 50, 10_000)).isTrue();
-    http.breaker().succeeded(0);
-    assertThat(http.mayRetry(3, 50, 10_000)).isFalse(); // --max-retries 2.
-    assertThat(http.mayRetry(1, 1_000, 1_200)).isFalse(); // No time left for the reply.
+    http.mayRetry(1, 50, 10_000).succeeded(0);
+    assertThat(http.mayRetry(3, 50, 10_000)).isNull(); // --max-retries 2.
+    assertThat(http.mayRetry(1, 1_000, 1_200)).isNull(); // No time left for the reply.
     for (int i = 1; i < RetryBudget.BURST; i++) {
-      assertThat(http.mayRetry(1, 50, 10_000)).isTrue();
-      http.breaker().succeeded(0);
+      http.mayRetry(1, 50, 10_000).succeeded(0);
     }
-    assertThat(http.mayRetry(1, 50, 10_000)).isFalse(); // Budget spent.
+    assertThat(http.mayRetry(1, 50, 10_000)).isNull(); // Budget spent.
   }
 
   @Test
@@ -160,11 +228,12 @@ class CircuitsTest {
   /** Calls with a permit each: true succeeded, false failed. */
   private void calls(boolean... outcomes) {
     for (boolean ok : outcomes) {
-      assertThat(http.breaker().tryAcquire()).isTrue();
+      UpstreamBreaker.Permit permit = http.breaker().tryAcquire();
+      assertThat(permit).isNotNull();
       if (ok) {
-        http.breaker().succeeded(1_000);
+        permit.succeeded(1_000);
       } else {
-        http.breaker().failed(1_000);
+        permit.failed(1_000);
       }
     }
   }

@@ -80,7 +80,7 @@ class ResilientHttpIT {
   void handsARequestBackWithoutSendingItWhileTheCircuitIsOpen() throws Exception {
     UpstreamGuard guard = circuits.guard("other", () -> CompletableFuture.completedFuture(false));
     for (int i = 0; i < 5; i++) {
-      guard.breaker().failed(0);
+      guard.breaker().tryAcquire().failed(0);
     }
     ResilientHttp guarded = new ResilientHttp(upstream, guard);
 
