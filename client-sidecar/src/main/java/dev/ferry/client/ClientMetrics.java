@@ -4,6 +4,8 @@ import dev.ferry.client.amqp.PendingCall;
 import dev.ferry.client.amqp.PendingCalls;
 import dev.ferry.client.amqp.ReplyConsumer;
 import dev.ferry.common.AmqpConnector;
+import dev.ferry.common.Meters;
+import dev.ferry.protocol.CallKind;
 import dev.ferry.protocol.FerryError;
 import dev.ferry.protocol.ResponseEnvelope;
 import io.micrometer.core.instrument.Counter;
@@ -11,26 +13,33 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
- * The client's meters, registered once: {@code ferry.client.requests} (by service and outcome),
- * {@code ferry.client.request.duration} (end to end), {@code ferry.client.queue.time} (time in the
- * request queue, as reported by the server sidecar), {@code ferry.client.pending} and {@code
- * ferry.client.replies.late}. Outcome is {@code ok} (the service answered) or a ferry-error code.
+ * The client's meters, registered once: {@code ferry.client.requests} and {@code
+ * ferry.client.request.duration} (end to end) by service, method class and outcome; {@code
+ * ferry.client.queue.time} (time in the request queue, as reported by the server sidecar) by
+ * service; {@code ferry.client.pending}, {@code ferry.client.replies.late}/{@code .malformed}/
+ * {@code .rejected}, {@code ferry.broker.recoveries}, {@code ferry.broker.blocked} and {@code
+ * ferry.broker.confirm.duration}; and Micrometer's Netty allocator meters. Outcome is {@code ok}
+ * (the service answered), {@code cancelled} (gRPC) or a ferry-error code; the method class is the
+ * HTTP method ({@code other} for an unknown one) or {@code grpc}, never a path or gRPC method name,
+ * so that every tag comes from a bounded set. Thread-safe.
  */
 final class ClientMetrics {
-  private static final Duration[] SLOS = {
-    Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
-    Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(30)
-  };
+  private static final Set<String> HTTP_METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
   private final MeterRegistry registry;
-  private final Map<String, Meters> outcomes = new ConcurrentHashMap<>();
+  private final Map<String, RequestMeters> outcomes = new ConcurrentHashMap<>();
   private final Map<String, Timer> queueTimes = new ConcurrentHashMap<>();
+  private final LongConsumer confirmLatency;
 
   ClientMetrics(
       MeterRegistry registry,
@@ -60,59 +69,71 @@ final class ClientMetrics {
         .description("1 while the broker blocks the connection (a memory or disk alarm)")
         .tag("sidecar", "client")
         .register(registry);
+    this.confirmLatency = Meters.confirmLatency(registry, "client");
+    new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
   }
 
-  void completed(PendingCall call, ResponseEnvelope response) {
+  /** The method class of a call: its HTTP method (or {@code other}), or {@code grpc}. */
+  static String methodClass(CallKind kind, String method) {
+    if (kind == CallKind.GRPC) {
+      return "grpc";
+    }
+    return HTTP_METHODS.contains(method) ? method : "other";
+  }
+
+  /** A publish was confirmed (or refused) by the broker {@code nanos} after it went out. */
+  void confirmed(long nanos) {
+    confirmLatency.accept(nanos);
+  }
+
+  void completed(PendingCall call, String method, ResponseEnvelope response) {
     String outcome = response == null ? "internal" : outcome(response.error());
     long nanos = System.nanoTime() - call.startNanos();
-    meters(call.service(), outcome).duration.record(nanos, TimeUnit.NANOSECONDS);
-    count(call.service(), outcome);
+    RequestMeters meters = meters(call.service(), method, outcome);
+    meters.duration.record(nanos, TimeUnit.NANOSECONDS);
+    meters.requests.increment();
     if (response != null && response.queueMillis() >= 0) {
       queueTimes
           .computeIfAbsent(
               call.service(),
               service ->
-                  Timer.builder("ferry.client.queue.time")
+                  Meters.latency(Timer.builder("ferry.client.queue.time"))
                       .description("Time requests waited in the request queue")
                       .tags("service", service)
-                      .serviceLevelObjectives(SLOS)
                       .register(registry))
           .record(response.queueMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
-  /** The meters of one (service, outcome), registered on first use and kept. */
-  private Meters meters(String service, String outcome) {
+  /** The meters of one (service, method, outcome), registered on first use and kept. */
+  private RequestMeters meters(String service, String method, String outcome) {
     return outcomes.computeIfAbsent(
-        service + '\u0000' + outcome,
+        service + '\u0000' + method + '\u0000' + outcome,
         key ->
-            new Meters(
-                Timer.builder("ferry.client.request.duration")
+            new RequestMeters(
+                Meters.latency(Timer.builder("ferry.client.request.duration"))
                     .description("Time from receiving a request to having its outcome")
-                    .tags("service", service, "outcome", outcome)
-                    .serviceLevelObjectives(SLOS)
+                    .tags("service", service, "method", method, "outcome", outcome)
                     .register(registry),
                 Counter.builder("ferry.client.requests")
                     .description(
                         "Requests by outcome: ok (the service answered) or a ferry-error code")
-                    .tags("service", service, "outcome", outcome)
+                    .tags("service", service, "method", method, "outcome", outcome)
                     .register(registry)));
   }
 
-  private record Meters(Timer duration, Counter requests) {}
+  private record RequestMeters(Timer duration, Counter requests) {}
 
   /** A gRPC call ended: outcome {@code ok}, {@code cancelled} or a ferry-error code. */
   void streamEnded(String service, String outcome, long durationNanos) {
-    meters(service, outcome).duration.record(durationNanos, TimeUnit.NANOSECONDS);
-    count(service, outcome);
+    RequestMeters meters = meters(service, "grpc", outcome);
+    meters.duration.record(durationNanos, TimeUnit.NANOSECONDS);
+    meters.requests.increment();
   }
 
-  void refused(String service, FerryError error) {
-    count(service, error.code());
-  }
-
-  private void count(String service, String outcome) {
-    meters(service, outcome).requests.increment();
+  /** A call refused before it was published; counted, not timed. */
+  void refused(String service, String method, FerryError error) {
+    meters(service, method, error.code()).requests.increment();
   }
 
   private static String outcome(FerryError error) {

@@ -112,6 +112,7 @@ public final class FerryClient implements Caller, AutoCloseable {
       ReplyConsumer replies =
           new ReplyConsumer(connection, Ids.random128(), pending, streams, config.signer());
       replies.start();
+      ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
       RequestPublisher publisher =
           new RequestPublisher(
               connection,
@@ -122,11 +123,11 @@ public final class FerryClient implements Caller, AutoCloseable {
                 }
               },
               connector::blockedReason,
-              config.signer());
+              config.signer(),
+              metrics::confirmed);
       publisher.start();
       connector.onRecovery(publisher::forgetDeclarations);
       connector.onRecovery(publisher::republishHeld);
-      ClientMetrics metrics = new ClientMetrics(registry, pending, replies, connector);
       StreamCall.StreamContext streamContext =
           new StreamCall.StreamContext(
               publisher, replies.queue(), streams, timer, callbacks, metrics::streamEnded);
@@ -150,16 +151,17 @@ public final class FerryClient implements Caller, AutoCloseable {
   public CompletableFuture<ResponseEnvelope> call(FerryCall call) {
     long timeoutMillis = Math.max(1, call.timeout().toMillis());
     String correlationId = Ids.random128();
+    String methodClass = ClientMetrics.methodClass(call.kind(), call.method());
     FerryError refusal = admissionError();
     if (refusal != null) {
-      metrics.refused(call.service(), refusal);
+      metrics.refused(call.service(), methodClass, refusal);
       return CompletableFuture.completedFuture(
           ResponseEnvelope.ofError(correlationId, refusal, refusalDetail(refusal), -1));
     }
     PendingCall pendingCall =
         pending.register(correlationId, call.service(), timeoutMillis, call.body().length);
     if (pendingCall == null) {
-      metrics.refused(call.service(), FerryError.OVERLOADED);
+      metrics.refused(call.service(), methodClass, FerryError.OVERLOADED);
       return CompletableFuture.completedFuture(
           ResponseEnvelope.ofError(
               correlationId, FerryError.OVERLOADED, "too many pending requests or bytes", -1));
@@ -181,7 +183,8 @@ public final class FerryClient implements Caller, AutoCloseable {
         RequestPublisher.Outgoing.request(
             call.service(), EnvelopeCodec.encodeRequest(request), pendingCall));
     CompletableFuture<ResponseEnvelope> future = pendingCall.future();
-    future.whenComplete((response, failure) -> metrics.completed(pendingCall, response));
+    future.whenComplete(
+        (response, failure) -> metrics.completed(pendingCall, methodClass, response));
     return future;
   }
 

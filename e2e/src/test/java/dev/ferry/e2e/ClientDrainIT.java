@@ -41,7 +41,7 @@ class ClientDrainIT {
                     Http.get(client.adminPort(), "/metrics")
                         .body()
                         .contains(
-                            "ferry_client_requests_total{outcome=\"ok\",service=\""
+                            "ferry_client_requests_total{method=\"GET\",outcome=\"ok\",service=\""
                                 + pair.service
                                 + "\"} 1.0"));
 

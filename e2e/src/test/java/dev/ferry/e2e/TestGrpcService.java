@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The real gRPC service of the tests: every call type, statuses and trailers on request, request
- * metadata echoed back as response headers ({@code echo-<key>}), and a record of what it saw.
+ * metadata ({@code x-*}, {@code traceparent}, {@code tracestate}) echoed back as response headers
+ * ({@code echo-<key>}), and a record of what it saw.
  */
 final class TestGrpcService extends TestServiceGrpc.TestServiceImplBase implements AutoCloseable {
   static final Context.Key<Metadata> HEADERS = Context.key("headers");
@@ -171,7 +172,7 @@ final class TestGrpcService extends TestServiceGrpc.TestServiceImplBase implemen
             @Override
             public void sendHeaders(Metadata responseHeaders) {
               for (String key : headers.keys()) {
-                if (key.startsWith("x-")) {
+                if (key.startsWith("x-") || key.startsWith("trace")) { // traceparent, tracestate
                   if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
                     Metadata.Key<byte[]> in = Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER);
                     Metadata.Key<byte[]> out =

@@ -1,7 +1,10 @@
 package dev.ferry.loadtest;
 
 import dev.ferry.common.Cli;
+import dev.ferry.loadtest.bench.BenchCommand;
 import dev.ferry.loadtest.echo.EchoCommand;
+import dev.ferry.loadtest.load.GrpcLoadCommand;
+import dev.ferry.loadtest.load.HttpLoadCommand;
 import dev.ferry.loadtest.rawrpc.RawRpcCommand;
 import dev.ferry.loadtest.scale.ScaleCommand;
 import dev.ferry.loadtest.soak.SoakCommand;
@@ -18,7 +21,15 @@ import picocli.CommandLine.IVersionProvider;
     mixinStandardHelpOptions = true,
     versionProvider = LoadtestMain.Version.class,
     description = "Tools around Ferry: upstreams, load generators and benchmarks.",
-    subcommands = {EchoCommand.class, RawRpcCommand.class, SoakCommand.class, ScaleCommand.class})
+    subcommands = {
+      EchoCommand.class,
+      HttpLoadCommand.class,
+      GrpcLoadCommand.class,
+      BenchCommand.class,
+      RawRpcCommand.class,
+      SoakCommand.class,
+      ScaleCommand.class
+    })
 public final class LoadtestMain {
   /** The SLF4J Simple property that sets the default log level; honoured when already set. */
   private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";

@@ -23,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,7 @@ public final class RequestPublisher implements AutoCloseable {
   private final QueueType queueType;
   private final Returns returns;
   private final Supplier<String> brokerAlarm;
+  private final LongConsumer confirmNanos;
   private final BlockingQueue<Outgoing> queue = new LinkedBlockingQueue<>();
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private final Queue<Outgoing> held = new ConcurrentLinkedQueue<>();
@@ -108,6 +110,22 @@ public final class RequestPublisher implements AutoCloseable {
       Supplier<String> brokerAlarm,
       MessageSigner signer)
       throws IOException {
+    this(connection, queueType, returns, brokerAlarm, signer, nanos -> {});
+  }
+
+  /**
+   * As above; {@code confirmNanos} hears, on amqp-client's connection thread, how long each publish
+   * waited for the broker's confirm (ack or nack).
+   */
+  public RequestPublisher(
+      Connection connection,
+      QueueType queueType,
+      Returns returns,
+      Supplier<String> brokerAlarm,
+      MessageSigner signer,
+      LongConsumer confirmNanos)
+      throws IOException {
+    this.confirmNanos = confirmNanos;
     this.signer = signer;
     this.connection = connection;
     this.queueType = queueType;
@@ -167,7 +185,7 @@ public final class RequestPublisher implements AutoCloseable {
    */
   private final class Lane {
     final Channel channel;
-    final ConfirmTracker<Outgoing> unconfirmed = new ConfirmTracker<>();
+    final ConfirmTracker<Outgoing> unconfirmed = new ConfirmTracker<>(confirmNanos);
 
     Lane() throws IOException {
       channel = connection.createChannel();

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ferry-loadtest echo}: serves the echo upstream until SIGTERM or SIGINT. Prints exactly one
- * line on stdout, {@code echo listening on http://HOST:PORT}, once it accepts connections.
+ * {@code ferry-loadtest echo}: serves the echo upstream until SIGTERM or SIGINT. Prints one line on
+ * stdout, {@code echo listening on http://HOST:PORT}, once it accepts connections, and with {@code
+ * --grpc-port} a second one, {@code echo grpc listening on HOST:PORT} (see {@link EchoGrpcServer}).
  */
 @Command(
     name = "echo",
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
       "Serves an HTTP/1.1 echo upstream: GET /healthz, GET /stats, and anything else echoed back.",
       "Query parameters: status=NNN, delay=MS, size=N, header=name:value (repeatable), close=1,"
           + " chunked=1.",
+      "With --grpc-port, also serves gRPC: any method, unary, answered with the request bytes.",
       "Every option can also be set with the FERRY_* variable named after it."
     })
 public final class EchoCommand implements Callable<Integer> {
@@ -42,18 +44,50 @@ public final class EchoCommand implements Callable<Integer> {
           "Address to bind; 0.0.0.0 for every interface (FERRY_HOST, default: ${DEFAULT-VALUE}).")
   private String host;
 
+  @Option(
+      names = "--grpc-port",
+      defaultValue = "-1",
+      paramLabel = "PORT",
+      description =
+          "Also serve gRPC (plaintext) on this port: every method echoes the request message; 0"
+              + " picks a free port (FERRY_GRPC_PORT, default: none).")
+  private int grpcPort;
+
   @Override
   public Integer call() throws InterruptedException {
     EchoConfig config = new EchoConfig(host, port);
+    if (grpcPort < -1 || grpcPort > 65_535) {
+      throw new ConfigException(
+          "--grpc-port: " + grpcPort + " (expected: 0..65535, 0 picks a free port)");
+    }
     EchoServer server;
     try {
       server = EchoServer.start(config);
     } catch (UncheckedIOException e) {
       throw new ConfigException(e.getMessage());
     }
-    Signals.onTerminate(server::close);
+    EchoGrpcServer grpc = null;
+    if (grpcPort >= 0) {
+      try {
+        grpc = EchoGrpcServer.start(host, grpcPort);
+      } catch (UncheckedIOException e) {
+        server.close();
+        throw new ConfigException("--grpc-port: " + e.getMessage());
+      }
+    }
+    EchoGrpcServer grpcServer = grpc;
+    Signals.onTerminate(
+        () -> {
+          if (grpcServer != null) {
+            grpcServer.close();
+          }
+          server.close();
+        });
     PrintWriter out = spec.commandLine().getOut();
     out.println("echo listening on " + config.url(server.port()));
+    if (grpcServer != null) {
+      out.println("echo grpc listening on " + host + ":" + grpcServer.port());
+    }
     out.flush();
     server.awaitClosed();
     return 0;
