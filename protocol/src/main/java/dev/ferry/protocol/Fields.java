@@ -115,6 +115,9 @@ final class Fields {
     if (value instanceof LongString longString) {
       return new String(longString.getBytes(), StandardCharsets.UTF_8);
     }
+    if (value instanceof String text) {
+      return text;
+    }
     throw MalformedMessageException.of(
         name, value == null ? "missing" : "not a long string (" + typeName(value) + ")");
   }
@@ -214,6 +217,11 @@ final class Fields {
   private static String latin1(String name, Object value) throws MalformedMessageException {
     if (value instanceof LongString longString) {
       return new String(longString.getBytes(), StandardCharsets.ISO_8859_1);
+    }
+    if (value instanceof String ascii) {
+      // only from an envelope encoded in this process (EnvelopeCodec.bytes); the broker's are all
+      // LongString
+      return ascii;
     }
     throw MalformedMessageException.of(name, "not a long string (" + typeName(value) + ")");
   }

@@ -136,6 +136,11 @@ final class VectorFile {
       out.append("S ");
       quote(out, s.getBytes());
       out.append('\n');
+    } else if (value instanceof String s) {
+      // the amqp-client writes a String as the same long string, its UTF-8 octets
+      out.append("S ");
+      quote(out, s.getBytes(StandardCharsets.UTF_8));
+      out.append('\n');
     } else if (value instanceof List<?> items && topLevel) {
       out.append("A ").append(items.size()).append('\n');
       for (Object item : items) {

@@ -105,6 +105,14 @@ public final class BenchCommand implements Callable<Integer> {
   private int highConcurrency;
 
   @Option(
+      names = "--server-concurrency",
+      paramLabel = "N",
+      description =
+          "The server sidecar's --concurrency (requests at once and consumer prefetch)"
+              + " (FERRY_SERVER_CONCURRENCY, default: --high-concurrency, like raw RPC's prefetch).")
+  private Integer serverConcurrency;
+
+  @Option(
       names = "--body-size",
       defaultValue = "512",
       description = "Request body in bytes (FERRY_BODY_SIZE, default: ${DEFAULT-VALUE}).")
@@ -157,9 +165,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     QueueType type = queueType();
-    if (lowConcurrency < 1 || highConcurrency < 1 || bodySize < 0) {
+    int serverRequests = serverConcurrency != null ? serverConcurrency : highConcurrency;
+    if (lowConcurrency < 1 || highConcurrency < 1 || serverRequests < 1 || bodySize < 0) {
       throw new ConfigException(
-          "--low-concurrency and --high-concurrency must be 1 or more, --body-size 0 or more");
+          "--low-concurrency, --high-concurrency and --server-concurrency must be 1 or more,"
+              + " --body-size 0 or more");
     }
     for (Path jar : List.of(clientJar, serverJar)) {
       if (!Files.isRegularFile(jar)) {
@@ -181,9 +191,11 @@ public final class BenchCommand implements Callable<Integer> {
     setup.put("lowConcurrency", lowConcurrency);
     setup.put("highConcurrency", highConcurrency);
     setup.put("sidecarJvmOptions", String.join(" ", jvmOptions));
+    setup.put("serverConcurrency", serverRequests);
     stdout.printf(
         "bench: queue type %s, %d B bodies, %s warm-up + %s per cell, callers %d and %d%n"
-            + "machine: %s%nsidecar JVM flags: %s%nsidecar logs: %s%n",
+            + "machine: %s%nsidecar JVM flags: %s%nserver sidecar --concurrency %d%n"
+            + "sidecar logs: %s%n",
         setup.get("queueType"),
         bodySize,
         warmup,
@@ -192,6 +204,7 @@ public final class BenchCommand implements Callable<Integer> {
         highConcurrency,
         setup.get("machine"),
         setup.get("sidecarJvmOptions"),
+        serverRequests,
         logs);
     stdout.flush();
 
@@ -216,7 +229,9 @@ public final class BenchCommand implements Callable<Integer> {
                     "--upstream-grpc",
                     "127.0.0.1:" + echoGrpc.port(),
                     "--queue-type",
-                    setup.get("queueType").toString()),
+                    setup.get("queueType").toString(),
+                    "--concurrency",
+                    Integer.toString(serverRequests)),
                 amqpUri,
                 logs,
                 Duration.ofSeconds(60));

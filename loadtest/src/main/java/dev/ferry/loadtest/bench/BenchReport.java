@@ -72,6 +72,13 @@ record BenchReport(
             lowConcurrency,
             Target.ratio(byKey.get("c/low"), byKey.get("b/low")),
             Target.ratio(byKey.get("d/low"), byKey.get("b/low"))));
+    if (setup.containsKey("serverConcurrency")) {
+      out.append(
+          format(
+              "Server sidecar --concurrency %s (requests at once and consumer prefetch); raw RPC's"
+                  + " prefetch = callers.%n",
+              setup.get("serverConcurrency")));
+    }
     out.append('\n');
     out.append("| sidecar | start to ready ms | peak RSS MiB (VmHWM) |\n| --- | ---: | ---: |\n");
     for (SidecarFacts sidecar : sidecars) {
