@@ -82,7 +82,9 @@ public final class Topologies {
         AmqpChannels.closeQuietly(probe);
         throw e;
       }
-      // The 404 closed the probe channel.
+      // The 404 closed the probe channel; aborting it makes the connection forget it, else its
+      // recovery would reopen it.
+      AmqpChannels.abort(probe);
     }
     try (Channel channel = connection.createChannel()) {
       channel.queueDeclare(queue, true, false, false, arguments);

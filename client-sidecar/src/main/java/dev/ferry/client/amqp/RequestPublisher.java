@@ -267,6 +267,8 @@ public final class RequestPublisher implements AutoCloseable {
     Lane current = lane;
     if (!current.channel.isOpen() && connection.isOpen()) {
       logger.info("reopening the publisher channel");
+      // Off amqp-client's recovery list, which would otherwise reopen it on the next recovery.
+      AmqpChannels.abort(current.channel);
       current = new Lane();
       lane = current;
     }

@@ -109,8 +109,9 @@ public final class DepthPoller implements AutoCloseable {
       }
     } catch (IOException e) {
       if (isNotFound(e)) {
-        // The 404 closed the channel; the next poll opens another.
-        channel = null;
+        // The 404 closed the channel; the next poll opens another. Aborted, so that the
+        // connection forgets it: else its recovery would reopen it, leaked.
+        dropChannel();
         missed(queue, absent, now);
         load.ready(0);
       } else {
@@ -143,7 +144,10 @@ public final class DepthPoller implements AutoCloseable {
    * connection loss is kept: recovery brings it back.
    */
   private Channel channel() throws IOException {
-    if (channel == null || channel == deadChannel) {
+    if (channel != null && channel == deadChannel) {
+      dropChannel(); // Closed by a channel-level error: aborted, else recovery would reopen it.
+    }
+    if (channel == null) {
       Channel opened = connection.createChannel();
       if (opened == null) {
         throw new IOException("no free channel number");
@@ -157,6 +161,15 @@ public final class DepthPoller implements AutoCloseable {
       channel = opened;
     }
     return channel;
+  }
+
+  /** Lets go of the channel: aborts it (the connection forgets it) and polls on another next. */
+  private void dropChannel() {
+    Channel dropped = channel;
+    channel = null;
+    if (dropped != null) {
+      AmqpChannels.abort(dropped);
+    }
   }
 
   private static boolean isNotFound(IOException e) {
@@ -178,7 +191,7 @@ public final class DepthPoller implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (channel != null) {
-      AmqpChannels.closeQuietly(channel);
+      AmqpChannels.closeQuietly(channel); // Aborts it when it is already closed.
     }
   }
 }

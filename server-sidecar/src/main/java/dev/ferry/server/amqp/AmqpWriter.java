@@ -196,6 +196,9 @@ public final class AmqpWriter implements AutoCloseable {
     }
     try {
       Link fresh = open();
+      // The broker closed the old channel; abort() takes it off amqp-client's recovery list,
+      // which would otherwise reopen it on the next connection recovery.
+      AmqpChannels.abort(current.channel);
       link = fresh;
       logger.info("publishing channel reopened channel={}", fresh.channel.getChannelNumber());
       return fresh;

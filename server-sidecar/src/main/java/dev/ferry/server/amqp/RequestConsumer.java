@@ -176,6 +176,7 @@ public final class RequestConsumer implements AutoCloseable {
   private void subscribe() throws IOException {
     Channel current = channel;
     if (!current.isOpen()) {
+      release(current);
       current = openChannel();
       channel = current;
     }
@@ -193,6 +194,26 @@ public final class RequestConsumer implements AutoCloseable {
       throw e;
     }
     logger.info("consuming queue={} prefetch={}", queue, prefetch);
+  }
+
+  /**
+   * Lets go of {@code closed}, a channel being replaced: cancels the consumer registered on it and
+   * aborts it. amqp-client forgets a channel and its consumers only when the application cancels,
+   * closes or aborts them; one the broker closed would otherwise be reopened, consumer included, on
+   * the next connection recovery: an orphan consumer beside the new one, beyond anyone's reach.
+   */
+  private void release(Channel closed) {
+    Subscription old = subscription;
+    if (old != null && old.getChannel() == closed) {
+      subscription = null;
+      try {
+        cancelQuietly(old); // Forgets the recorded consumer even on a closed channel.
+      } catch (RuntimeException e) {
+        logger.debug("cancelling consumer failed cause={}", e.toString());
+      }
+      old.cancelOk.complete(null);
+    }
+    AmqpChannels.abort(closed);
   }
 
   /** One registration of a consumer on one channel; settles deliveries on that channel. */

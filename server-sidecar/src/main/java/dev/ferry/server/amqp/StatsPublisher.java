@@ -59,6 +59,7 @@ public final class StatsPublisher implements AutoCloseable {
   private long lastReportNanos;
   private long lastInFlight = -1;
   private int failures;
+  private boolean tickFailed;
   private long retryAtNanos;
 
   private volatile boolean channelDead;
@@ -111,7 +112,21 @@ public final class StatsPublisher implements AutoCloseable {
     return instance;
   }
 
+  /** Never throws: an exception would end the schedule, and with it every report. */
   private void tick() {
+    try {
+      tickOnce();
+    } catch (RuntimeException e) {
+      if (!tickFailed) {
+        tickFailed = true;
+        logger.warn("stats report tick failed, going on", e);
+      } else {
+        logger.debug("stats report tick failed again cause={}", e.toString());
+      }
+    }
+  }
+
+  private void tickOnce() {
     long now = System.nanoTime();
     int count = inFlight.getAsInt();
     boolean turned = lastInFlight < 0 || (count > 0) != (lastInFlight > 0);
@@ -161,7 +176,8 @@ public final class StatsPublisher implements AutoCloseable {
     }
     if (channel != null) {
       failed(now, "the broker closed the channel: " + describe(channel.getCloseReason()));
-      AmqpChannels.closeQuietly(channel);
+      // Aborted, so that the connection forgets it: else its recovery would reopen it, leaked.
+      AmqpChannels.abort(channel);
       channel = null;
     }
     if (closed || (failures > 0 && now - retryAtNanos < 0)) {
@@ -199,7 +215,7 @@ public final class StatsPublisher implements AutoCloseable {
       probe.exchangeDeclarePassive(StatsCodec.EXCHANGE);
       return watched(probe);
     } catch (IOException e) {
-      AmqpChannels.closeQuietly(probe);
+      AmqpChannels.closeQuietly(probe); // Aborts it when the 404 closed it: see there.
       if (!(e.getCause() instanceof ShutdownSignalException signal
           && signal.getReason() instanceof AMQP.Channel.Close close
           && close.getReplyCode() == NOT_FOUND)) {
@@ -237,6 +253,9 @@ public final class StatsPublisher implements AutoCloseable {
   }
 
   private static String describe(ShutdownSignalException cause) {
+    if (cause == null) {
+      return "unknown cause";
+    }
     return cause.getReason() instanceof AMQP.Channel.Close close
         ? close.getReplyCode() + " " + close.getReplyText()
         : cause.getMessage();
@@ -263,7 +282,9 @@ public final class StatsPublisher implements AutoCloseable {
           () -> {
             if (channel != null && !channelDead) {
               report(0, 0, System.nanoTime());
-              AmqpChannels.closeQuietly(channel);
+            }
+            if (channel != null) {
+              AmqpChannels.closeQuietly(channel); // Aborts one the broker closed.
             }
           });
     } catch (RejectedExecutionException e) {
