@@ -124,7 +124,8 @@ public final class LoadRun {
       parkUntil(at);
       if (!measuring && at >= measureStart) {
         measuring = true;
-        recorder.reset();
+        // No recorder.reset(): warm-up answers are never recorded, and answers to measured
+        // requests may already have been recorded before this tick noticed the window began.
         window.started();
         next = measureStart + SECOND;
         print("warm-up done; measuring");
