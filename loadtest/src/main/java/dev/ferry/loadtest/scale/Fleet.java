@@ -4,7 +4,6 @@ import dev.ferry.common.Durations;
 import dev.ferry.loadtest.soak.AdminProbe;
 import dev.ferry.loadtest.soak.SidecarProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -83,7 +82,7 @@ final class Fleet implements AutoCloseable {
 
   /** Starts the client sidecar. */
   synchronized SidecarProcess startClient() throws IOException {
-    clientHttpPort = freePort();
+    clientHttpPort = SidecarProcess.freePort();
     client =
         start(
             -1,
@@ -96,7 +95,7 @@ final class Fleet implements AutoCloseable {
                 "--http-port",
                 Integer.toString(clientHttpPort),
                 "--grpc-port",
-                Integer.toString(freePort()),
+                Integer.toString(SidecarProcess.freePort()),
                 "--timeout",
                 Durations.format(config.deadline()),
                 // Longer than any run: the load's pooled connections are never closed under it.
@@ -267,33 +266,10 @@ final class Fleet implements AutoCloseable {
 
   private SidecarProcess start(int slot, Path jar, List<String> roleArgs) throws IOException {
     int id = ++ids;
-    int adminPort = freePort();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_FLAGS);
-    command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
-    command.addAll(roleArgs);
-    command.addAll(
-        List.of(
-            "--admin-host",
-            "127.0.0.1",
-            "--admin-port",
-            Integer.toString(adminPort),
-            "--queue-type",
-            config.queueType()));
-    Path log = logDir.resolve((slot < 0 ? "client" : "server-p" + id) + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
-    builder.environment().put("FERRY_AMQP_URI", config.amqpUri());
-    SidecarProcess process = new SidecarProcess(id, slot, builder.start(), adminPort, log);
+    SidecarProcess process =
+        SidecarProcess.launch(
+            id, slot, jar, JVM_FLAGS, roleArgs, config.queueType(), config.amqpUri(), logDir);
     all.add(process);
     return process;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

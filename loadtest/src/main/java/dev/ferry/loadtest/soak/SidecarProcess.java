@@ -1,7 +1,11 @@
 package dev.ferry.loadtest.soak;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,6 +31,51 @@ public final class SidecarProcess {
     this.adminPort = adminPort;
     this.log = log;
     this.startedNanos = System.nanoTime();
+  }
+
+  /**
+   * Starts a sidecar jar as a child JVM with {@code jvmFlags} and {@code roleArgs}, its admin port
+   * on a free loopback port, {@code --queue-type}, and the broker in {@code FERRY_AMQP_URI} (no
+   * other {@code FERRY_*} variable of this process leaks into it); its output goes to {@code
+   * client.log} or {@code server-p<id>.log} in {@code logDir}.
+   */
+  public static SidecarProcess launch(
+      int id,
+      int slot,
+      Path jar,
+      List<String> jvmFlags,
+      List<String> roleArgs,
+      String queueType,
+      String amqpUri,
+      Path logDir)
+      throws IOException {
+    int adminPort = freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+    command.addAll(roleArgs);
+    command.addAll(
+        List.of(
+            "--admin-host",
+            "127.0.0.1",
+            "--admin-port",
+            Integer.toString(adminPort),
+            "--queue-type",
+            queueType));
+    Path log = logDir.resolve((slot < 0 ? "client" : "server-p" + id) + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
+    builder.environment().put("FERRY_AMQP_URI", amqpUri);
+    return new SidecarProcess(id, slot, builder.start(), adminPort, log);
+  }
+
+  /** A TCP port free on this machine right now. */
+  public static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   /** Unique within the soak; a server sidecar calls the service under {@code /p<id>}. */

@@ -2,10 +2,8 @@ package dev.ferry.loadtest.soak;
 
 import dev.ferry.common.Durations;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +38,7 @@ final class Sidecars implements AutoCloseable {
 
   /** Starts the client sidecar, connecting to the broker at {@code amqpUri}. */
   synchronized SidecarProcess startClient(String amqpUri) throws IOException {
-    clientHttpPort = freePort();
+    clientHttpPort = SidecarProcess.freePort();
     List<String> args =
         List.of(
             "--service",
@@ -50,7 +48,7 @@ final class Sidecars implements AutoCloseable {
             "--http-port",
             Integer.toString(clientHttpPort),
             "--grpc-port",
-            Integer.toString(freePort()),
+            Integer.toString(SidecarProcess.freePort()),
             "--timeout",
             Durations.format(config.deadline()),
             // Longer than the soak: the load's pooled connections are never closed under it.
@@ -85,26 +83,9 @@ final class Sidecars implements AutoCloseable {
 
   private SidecarProcess start(int id, int slot, Path jar, List<String> roleArgs, String amqpUri)
       throws IOException {
-    int adminPort = freePort();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_FLAGS);
-    command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
-    command.addAll(roleArgs);
-    command.addAll(
-        List.of(
-            "--admin-host",
-            "127.0.0.1",
-            "--admin-port",
-            Integer.toString(adminPort),
-            "--queue-type",
-            config.queueType()));
-    Path log = logDir.resolve((slot < 0 ? "client" : "server-p" + id) + ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_"));
-    builder.environment().put("FERRY_AMQP_URI", amqpUri);
-    SidecarProcess process = new SidecarProcess(id, slot, builder.start(), adminPort, log);
+    SidecarProcess process =
+        SidecarProcess.launch(
+            id, slot, jar, JVM_FLAGS, roleArgs, config.queueType(), amqpUri, logDir);
     all.add(process);
     return process;
   }
@@ -133,12 +114,6 @@ final class Sidecars implements AutoCloseable {
   public void close() {
     for (SidecarProcess process : all) {
       process.destroyForcibly();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }
